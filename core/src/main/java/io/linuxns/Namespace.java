@@ -1,0 +1,290 @@
+package io.linuxns;
+
+import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Errno;
+import io.linuxns.internal.MountTable;
+import io.linuxns.internal.Native;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * A handle on a namespace: an {@code O_CLOEXEC} file descriptor on an {@code nsfs} file such
+ * as {@code /proc/PID/ns/net} ({@code namespaces(7)}, {@code ioctl_ns(2)}).
+ *
+ * <p>The handle keeps the namespace alive while it is open, can be joined by a
+ * {@link NamespaceExecutor} or a {@link NamespacedProcessBuilder}, and can be
+ * {@linkplain #persist(Path) bind-mounted onto a file} to outlive every process in it.
+ * Two handles are {@linkplain #equals(Object) equal} when they refer to the same namespace,
+ * that is the same (device, inode) pair of the nsfs file; {@link #toString()} reads like the
+ * target of the {@code /proc} link, for example {@code net:[4026532178]}.
+ *
+ * <p>Opening a handle never changes any thread's namespaces, so it may be done on any thread.
+ * Methods on a closed handle throw {@link IllegalStateException}.
+ */
+public final class Namespace implements AutoCloseable {
+    private static final int O_RDONLY_CLOEXEC = LinuxNs.O_RDONLY() | LinuxNs.O_CLOEXEC();
+
+    private final NamespaceType type;
+    private final long device;
+    private final long inode;
+    private final String origin;
+    private int fd;
+
+    private Namespace(int fd, NamespaceType type, long device, long inode, String origin) {
+        this.fd = fd;
+        this.type = type;
+        this.device = device;
+        this.inode = inode;
+        this.origin = origin;
+    }
+
+    /**
+     * Opens the namespace of {@code type} that the calling thread is in
+     * ({@code /proc/thread-self/ns/TYPE}; {@code /proc/self/ns} would show the main thread's).
+     *
+     * @throws NamespaceException if the kernel refuses, for example when it lacks the type
+     */
+    public static Namespace ofCurrentThread(NamespaceType type) throws NamespaceException {
+        Objects.requireNonNull(type, "type");
+        return openTyped("/proc/thread-self/ns/" + type.procName(), type);
+    }
+
+    /**
+     * Opens the namespace of {@code type} of process {@code pid} ({@code /proc/PID/ns/TYPE}).
+     *
+     * @throws NamespaceException with errno ENOENT if there is no such process, EACCES if the
+     *         caller may not inspect it ({@code ptrace} access mode is checked)
+     */
+    public static Namespace ofProcess(long pid, NamespaceType type) throws NamespaceException {
+        Objects.requireNonNull(type, "type");
+        if (pid <= 0) throw new IllegalArgumentException("pid must be positive, got " + pid);
+        String path = "/proc/" + pid + "/ns/" + type.procName();
+        int fd = Native.rawOpen(path, O_RDONLY_CLOEXEC, 0);
+        if (fd == -Errno.ENOENT) {
+            throw new NamespaceException("open(\"" + path + "\")", Errno.ENOENT,
+                    Files.isDirectory(Path.of("/proc/" + pid)) ? "the kernel lacks " + type + " namespaces"
+                            : "there is no process with pid " + pid);
+        }
+        if (fd < 0) throw new NamespaceException("open(\"" + path + "\")", -fd, null);
+        return wrap(fd, type, path);
+    }
+
+    /**
+     * Opens a namespace file: a {@code /proc/PID/ns/*} link, or a file a namespace was
+     * {@linkplain #persist(Path) persisted} on (as by {@code ip netns add} or
+     * {@code unshare --net=FILE}). Its type is asked of the kernel ({@code NS_GET_NSTYPE}).
+     *
+     * @throws NamespaceException if the file cannot be opened or is not a namespace
+     */
+    public static Namespace open(Path path) throws NamespaceException {
+        Objects.requireNonNull(path, "path");
+        String p = path.toString();
+        int fd = Native.open(p, O_RDONLY_CLOEXEC, 0);
+        int nstype = Native.rawIoctl(fd, LinuxNs.NS_GET_NSTYPE(), 0L);
+        if (nstype < 0) {
+            Native.close(fd);
+            throw new NamespaceException("ioctl(\"" + p + "\", NS_GET_NSTYPE)", -nstype,
+                    -nstype == Errno.ENOTTY ? p + " is not a namespace file: use /proc/PID/ns/TYPE or a file a namespace was persisted on"
+                            : null);
+        }
+        NamespaceType type = NamespaceType.ofCloneFlag(nstype).orElse(null);
+        if (type == null) {
+            Native.close(fd);
+            throw new NamespaceException("ioctl(\"" + p + "\", NS_GET_NSTYPE) returned unknown type 0x"
+                    + Integer.toHexString(nstype), 0, null);
+        }
+        return wrap(fd, type, p);
+    }
+
+    private static Namespace openTyped(String path, NamespaceType type) throws NamespaceException {
+        return wrap(Native.open(path, O_RDONLY_CLOEXEC, 0), type, path);
+    }
+
+    /** Takes ownership of {@code fd}: closes it if it cannot be wrapped. */
+    static Namespace wrap(int fd, NamespaceType type, String origin) throws NamespaceException {
+        try {
+            long[] devIno = Native.devIno(fd);
+            return new Namespace(fd, type, devIno[0], devIno[1], origin);
+        } catch (NamespaceException | RuntimeException e) {
+            Native.close(fd);
+            throw e;
+        }
+    }
+
+    /** {@return the namespace type} */
+    public NamespaceType type() {
+        return type;
+    }
+
+    /** {@return the inode number of the namespace, as shown in {@code net:[4026532178]}} */
+    public long inode() {
+        return inode;
+    }
+
+    /** {@return the device number of the nsfs file system} */
+    public long device() {
+        return device;
+    }
+
+    /**
+     * {@return the file descriptor} It stays owned by this handle: do not close it.
+     *
+     * @throws IllegalStateException if the handle is closed
+     */
+    public synchronized int fd() {
+        if (fd < 0) throw new IllegalStateException("namespace handle " + this + " (" + origin + ") is closed");
+        return fd;
+    }
+
+    /** {@return whether {@link #close()} was called} */
+    public synchronized boolean isClosed() {
+        return fd < 0;
+    }
+
+    /**
+     * Opens the user namespace that owns this namespace ({@code NS_GET_USERNS}).
+     *
+     * @throws NamespaceException EPERM if that namespace is outside the caller's
+     */
+    public Namespace owner() throws NamespaceException {
+        return related(LinuxNs.NS_GET_USERNS(), "NS_GET_USERNS", NamespaceType.USER,
+                "the owning user namespace is outside the caller's user namespace");
+    }
+
+    /**
+     * Opens the parent of this PID or user namespace ({@code NS_GET_PARENT}).
+     *
+     * @throws NamespaceException EINVAL if this is not a PID or user namespace, EPERM if the
+     *         parent is outside the caller's namespace
+     */
+    public Namespace parent() throws NamespaceException {
+        if (type != NamespaceType.PID && type != NamespaceType.USER) {
+            throw new NamespaceException("ioctl(" + this + ", NS_GET_PARENT)", Errno.EINVAL,
+                    "only PID and user namespaces have parents; " + type + " namespaces are owned by a user namespace, see owner()");
+        }
+        return related(LinuxNs.NS_GET_PARENT(), "NS_GET_PARENT", type,
+                "this is the root namespace, or its parent is outside the caller's namespace");
+    }
+
+    private Namespace related(long request, String name, NamespaceType resultType, String epermHint) throws NamespaceException {
+        int r = Native.rawIoctl(fd(), request, 0L);
+        if (r < 0) {
+            throw new NamespaceException("ioctl(" + this + ", " + name + ")", -r, -r == Errno.EPERM ? epermHint : null);
+        }
+        return wrap(r, resultType, name + " of " + this);
+    }
+
+    /**
+     * {@return the uid, in the caller's user namespace, of the creator of this user namespace}
+     * ({@code NS_GET_OWNER_UID})
+     *
+     * @throws NamespaceException EINVAL if this is not a user namespace
+     */
+    public int ownerUid() throws NamespaceException {
+        if (type != NamespaceType.USER) {
+            throw new NamespaceException("ioctl(" + this + ", NS_GET_OWNER_UID)", Errno.EINVAL,
+                    "only user namespaces have an owner uid; use owner().ownerUid()");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment uid = arena.allocate(JAVA_INT);
+            int r = Native.rawIoctl(fd(), LinuxNs.NS_GET_OWNER_UID(), uid);
+            if (r < 0) throw new NamespaceException("ioctl(" + this + ", NS_GET_OWNER_UID)", -r, null);
+            return uid.get(JAVA_INT, 0);
+        }
+    }
+
+    /**
+     * Keeps this namespace alive after every process in it is gone by bind-mounting it onto
+     * {@code file} in the caller's mount namespace, like {@code ip netns add} or
+     * {@code unshare --net=FILE}. The file is created if absent.
+     *
+     * <p>If the mount holding {@code file} is shared, the bind mount would propagate to its
+     * peers (and the kernel refuses it for mount namespaces), so that mount is made private
+     * first; when the file's directory is not itself a mount point it is bind-mounted onto
+     * itself to become one, as {@code ip netns} does with {@code /run/netns}, so that only that
+     * directory changes propagation.
+     *
+     * @throws NamespaceException if a mount fails; the file created here is removed again
+     */
+    public void persist(Path file) throws NamespaceException {
+        Objects.requireNonNull(file, "file");
+        Path target = file.toAbsolutePath().normalize();
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new NamespaceException("persist(" + this + ", \"" + target + "\")", Errno.ENOENT,
+                    "the directory " + dir + " does not exist: create it first");
+        }
+        MountTable.makePrivateIfShared(dir);
+        boolean created = false;
+        if (!Files.exists(target)) {
+            int f = Native.open(target.toString(), LinuxNs.O_WRONLY() | LinuxNs.O_CREAT() | LinuxNs.O_EXCL() | LinuxNs.O_CLOEXEC(), 0444);
+            Native.close(f);
+            created = true;
+        }
+        int r = Native.rawMount("/proc/self/fd/" + fd(), target.toString(), null, LinuxNs.MS_BIND(), null);
+        if (r < 0) {
+            if (created) deleteQuietly(target);
+            throw new NamespaceException("mount(\"/proc/self/fd/" + fd + "\" (" + this + "), \"" + target + "\", MS_BIND)", -r,
+                    -r == Errno.EINVAL && type == NamespaceType.MOUNT
+                            ? "a mount namespace cannot be persisted inside itself or where it would create a loop: persist it from another mount namespace"
+                            : null);
+        }
+    }
+
+    /**
+     * Undoes {@link #persist(Path)}: detaches the bind mount on {@code file}
+     * ({@code umount2(MNT_DETACH)}) and deletes the file. The namespace lives on while a
+     * process or handle still refers to it.
+     *
+     * @throws NamespaceException EINVAL if nothing is mounted on {@code file}
+     */
+    public static void unpersist(Path file) throws NamespaceException {
+        Objects.requireNonNull(file, "file");
+        String p = file.toAbsolutePath().normalize().toString();
+        int r = Native.rawUmount2(p, LinuxNs.MNT_DETACH());
+        if (r < 0) {
+            throw new NamespaceException("umount2(\"" + p + "\", MNT_DETACH)", -r,
+                    -r == Errno.EINVAL ? p + " is not a persisted namespace (nothing is mounted on it)" : null);
+        }
+        deleteQuietly(file);
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (java.io.IOException ignored) {
+            // The mount is gone, which is what matters; an empty file left behind is harmless.
+        }
+    }
+
+    /** Closes the descriptor. The namespace itself lives on while anything else refers to it. */
+    @Override
+    public synchronized void close() {
+        if (fd >= 0) {
+            Native.close(fd);
+            fd = -1;
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Namespace n && n.inode == inode && n.device == device;
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(inode) * 31 + Long.hashCode(device);
+    }
+
+    /** {@return the namespace as its {@code /proc} link reads, for example {@code net:[4026532178]}} */
+    @Override
+    public String toString() {
+        return type.procName() + ":[" + inode + "]";
+    }
+}

@@ -1,0 +1,80 @@
+package io.linuxns;
+
+import io.linuxns.internal.Errno;
+import io.linuxns.internal.Native;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * A system call (or a step of a spawned child's program) failed.
+ *
+ * <p>The message names the call and the arguments that matter, then the errno name and its
+ * {@code strerror(3)} text, for example
+ * {@code setns(fd=7, CLONE_NEWNET): EPERM (Operation not permitted)}, sometimes followed by
+ * what to do about it. {@link #errno()} is the value the kernel returned, captured right after
+ * the call ({@code Linker.Option.captureCallState("errno")}); it is 0 when the failure was not
+ * a failing system call.
+ */
+public class NamespaceException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final String call;
+    private final int errno;
+    private final String step;
+
+    /**
+     * A failed call.
+     *
+     * @param call  the call with its arguments, such as {@code setns(fd=7, CLONE_NEWNET)}
+     * @param errno the errno value, or 0 if there is none
+     * @param hint  what to do about it, or {@code null}
+     */
+    public NamespaceException(String call, int errno, String hint) {
+        this(call, errno, null, hint);
+    }
+
+    /**
+     * A failed step of a child process's setup.
+     *
+     * @param call  the call with its arguments
+     * @param errno the errno value, or 0 if there is none
+     * @param step  a description of the step, or {@code null}
+     * @param hint  what to do about it, or {@code null}
+     */
+    public NamespaceException(String call, int errno, String step, String hint) {
+        super(format(call, errno, step, hint));
+        this.call = call;
+        this.errno = errno;
+        this.step = step;
+    }
+
+    /** A failure that is not a system call's: the message says it all. */
+    public NamespaceException(String message, Throwable cause) {
+        super(message, cause);
+        this.call = message;
+        this.errno = 0;
+        this.step = null;
+    }
+
+    private static String format(String call, int errno, String step, String hint) {
+        StringBuilder sb = new StringBuilder();
+        if (step != null) sb.append(step).append(": ");
+        sb.append(call);
+        if (errno != 0) sb.append(": ").append(Errno.name(errno)).append(" (").append(Native.strerror(errno)).append(')');
+        if (hint != null) sb.append(errno != 0 || step != null ? ". " : ": ").append(hint);
+        return sb.toString();
+    }
+
+    /** {@return the call that failed, with its arguments, such as {@code setns(fd=7, CLONE_NEWNET)}} */
+    public String call() { return call; }
+
+    /** {@return the errno value, or 0 when the failure was not a failing system call} */
+    public int errno() { return errno; }
+
+    /** {@return the errno's symbolic name, such as {@code EPERM}} */
+    public String errnoName() { return Errno.name(errno); }
+
+    /** {@return the step of a child's setup that failed, if the failure was one} */
+    public Optional<String> step() { return Optional.ofNullable(step); }
+}

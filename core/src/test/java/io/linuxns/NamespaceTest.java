@@ -1,0 +1,142 @@
+package io.linuxns;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+@ExtendWith(ThreadNamespaceGuard.class)
+class NamespaceTest {
+
+    @Test
+    void currentThreadHandlesMatchProc() throws Exception {
+        for (NamespaceType t : NamespaceType.values()) {
+            try (Namespace ns = Namespace.ofCurrentThread(t)) {
+                assertEquals(t, ns.type());
+                assertEquals(TestSupport.link("/proc/thread-self/ns/" + t.procName()), ns.toString());
+            }
+        }
+    }
+
+    @Test
+    void openFindsTheTypeAndHandlesCompareByInode() throws Exception {
+        try (Namespace a = Namespace.open(Path.of("/proc/self/ns/net"));
+             Namespace b = Namespace.ofProcess(ProcessHandle.current().pid(), NamespaceType.NETWORK);
+             Namespace uts = Namespace.open(Path.of("/proc/self/ns/uts"))) {
+            assertEquals(NamespaceType.NETWORK, a.type());
+            assertEquals(a, b);
+            assertEquals(a.hashCode(), b.hashCode());
+            assertNotEquals(a, uts);
+            assertNotEquals(a.fd(), b.fd());
+        }
+    }
+
+    @Test
+    void ownerParentAndOwnerUid() throws Exception {
+        try (Namespace net = Namespace.ofCurrentThread(NamespaceType.NETWORK);
+             Namespace user = Namespace.ofCurrentThread(NamespaceType.USER);
+             Namespace owner = net.owner()) {
+            assertEquals(user, owner);
+            assertEquals(NamespaceType.USER, owner.type());
+            assertEquals(TestSupport.uid() == 0 ? 0 : owner.ownerUid(), owner.ownerUid());
+            // The initial user namespace has no parent.
+            NamespaceException e = assertThrows(NamespaceException.class, user::parent);
+            assertEquals("EPERM", e.errnoName());
+            NamespaceException notPid = assertThrows(NamespaceException.class, net::parent);
+            assertTrue(notPid.getMessage().contains("only PID and user namespaces"), notPid.getMessage());
+            assertThrows(NamespaceException.class, net::ownerUid);
+        }
+    }
+
+    @Test
+    void persistThenOpenGivesAnEqualHandleAndUnpersistRemovesIt() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "bind mounts need CAP_SYS_ADMIN");
+        Path dir = Files.createTempDirectory("linuxns-persist");
+        Path file = dir.resolve("net");
+        try (NamespaceExecutor ex = NamespaceExecutor.unshare(EnumSet.of(NamespaceType.NETWORK));
+             Namespace net = ex.namespace(NamespaceType.NETWORK)) {
+            net.persist(file);
+            try {
+                try (Namespace again = Namespace.open(file)) {
+                    assertEquals(net, again);
+                    assertEquals(NamespaceType.NETWORK, again.type());
+                }
+                assertTrue(Files.readString(Path.of("/proc/self/mountinfo")).contains(file.toString()));
+            } finally {
+                Namespace.unpersist(file);
+            }
+            assertFalse(Files.exists(file));
+            assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(file.toString()));
+            NamespaceException gone = assertThrows(NamespaceException.class, () -> Namespace.unpersist(file));
+            assertEquals("ENOENT", gone.errnoName());
+            Files.writeString(file, "");
+            NamespaceException plain = assertThrows(NamespaceException.class, () -> Namespace.unpersist(file));
+            assertTrue(plain.getMessage().contains("is not a persisted namespace"), plain.getMessage());
+            Files.delete(file);
+        } finally {
+            Files.delete(dir);
+        }
+    }
+
+    @Test
+    void persistOnASharedMountMakesItPrivateSoNothingPropagates() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "mounts need CAP_SYS_ADMIN");
+        // This machine has no shared mounts: make one inside a scratch mount namespace, with a
+        // peer mount that would receive propagated mounts.
+        Path dir = Files.createTempDirectory("linuxns-shared");
+        Path a = Files.createDirectory(dir.resolve("a"));
+        Path peer = Files.createDirectory(dir.resolve("peer"));
+        try (NamespaceExecutor scratch = NamespaceExecutor.unshare(EnumSet.of(NamespaceType.MOUNT, NamespaceType.UTS));
+             Namespace uts = scratch.namespace(NamespaceType.UTS)) {
+            scratch.call(() -> {
+                io.linuxns.internal.Native.mount("none", dir.toString(), "tmpfs", 0, null);
+                Files.createDirectories(a);
+                Files.createDirectories(peer);
+                io.linuxns.internal.Native.mount(null, dir.toString(), null, io.linuxns.bindings.LinuxNs.MS_SHARED(), null);
+                io.linuxns.internal.Native.mount(a.toString(), peer.toString(), null, io.linuxns.bindings.LinuxNs.MS_BIND(), null);
+                uts.persist(a.resolve("uts"));
+                assertTrue(Files.exists(a.resolve("uts")));
+                try (Namespace viaFile = Namespace.open(a.resolve("uts"))) {
+                    assertEquals(uts, viaFile);
+                }
+                // The peer of a shared mount would have received the bind mount.
+                assertThrows(NamespaceException.class, () -> Namespace.open(peer.resolve("uts")));
+                Namespace.unpersist(a.resolve("uts"));
+                return null;
+            });
+        } finally {
+            Files.delete(a);
+            Files.delete(peer);
+            Files.delete(dir);
+        }
+    }
+
+    @Test
+    void badInputGivesClearExceptionsAndLeaksNoFd() throws Exception {
+        long fds = TestSupport.openFds();
+        NamespaceException notNs = assertThrows(NamespaceException.class, () -> Namespace.open(Path.of("/etc/hostname")));
+        assertTrue(notNs.getMessage().contains("is not a namespace file"), notNs.getMessage());
+        assertEquals("ENOTTY", notNs.errnoName());
+        NamespaceException missing = assertThrows(NamespaceException.class, () -> Namespace.open(Path.of("/nonexistent/ns")));
+        assertEquals("ENOENT", missing.errnoName());
+        NamespaceException noPid = assertThrows(NamespaceException.class,
+                () -> Namespace.ofProcess(999_999_999L, NamespaceType.NETWORK));
+        assertTrue(noPid.getMessage().contains("there is no process with pid 999999999"), noPid.getMessage());
+        Namespace ns = Namespace.ofCurrentThread(NamespaceType.UTS);
+        ns.close();
+        IllegalStateException closed = assertThrows(IllegalStateException.class, ns::fd);
+        assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
+        assertThrows(IllegalStateException.class, () -> NamespaceExecutor.join(ns));
+        assertThrows(IllegalArgumentException.class, () -> Namespace.ofProcess(0, NamespaceType.UTS));
+        assertEquals(fds, TestSupport.openFds());
+    }
+}

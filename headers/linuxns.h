@@ -1,0 +1,35 @@
+/*
+ * The C declarations linuxns binds. jextract reads this file (see jextract.args for the
+ * symbols it keeps) and writes the Java sources under bindings/. Change this file, never
+ * the generated sources, then run regenerate.sh.
+ */
+#define _GNU_SOURCE 1
+
+#include <sched.h>          /* unshare, setns, CLONE_* */
+#include <unistd.h>         /* syscall, sethostname, execve, pipe2, read, write, close, ... */
+#include <fcntl.h>          /* open, O_* */
+#include <signal.h>         /* kill, SIG*, sigset_t */
+#include <poll.h>           /* poll */
+#include <string.h>         /* strerror */
+#include <errno.h>          /* E* */
+#include <sys/ioctl.h>      /* ioctl */
+#include <sys/mount.h>      /* mount, umount2, MS_*, MNT_DETACH */
+#include <sys/mman.h>       /* mmap, munmap, mprotect, PROT_*, MAP_* */
+#include <sys/prctl.h>      /* prctl, PR_SET_PDEATHSIG */
+#include <sys/wait.h>       /* waitid, P_PIDFD, WEXITED */
+#include <sys/stat.h>       /* fstat, struct stat */
+#include <sys/syscall.h>    /* SYS_* */
+#include <sys/socket.h>     /* socket, bind, sendto, recvfrom, setsockopt */
+#include <linux/sched.h>    /* struct clone_args, CLONE_INTO_CGROUP, CLONE_PIDFD */
+#include <linux/nsfs.h>     /* NS_GET_* */
+#include <linux/netlink.h>  /* AF_NETLINK, struct sockaddr_nl, struct nlmsghdr, NLM_F_* */
+#include <linux/rtnetlink.h>/* RTM_*, struct ifinfomsg, ifaddrmsg, rtmsg, rtattr */
+#include <linux/if_link.h>  /* IFLA_* */
+#include <linux/if_addr.h>  /* IFA_* */
+#include <linux/veth.h>     /* VETH_INFO_PEER */
+#include <net/if.h>         /* IFF_UP, if_nametoindex */
+
+/*
+ * Constants that <sys/wait.h> and <signal.h> define as enum values or expressions
+ * jextract cannot evaluate are restated here with their kernel values.
+ */
