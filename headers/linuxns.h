@@ -28,8 +28,4 @@
 #include <linux/if_addr.h>  /* IFA_* */
 #include <linux/veth.h>     /* VETH_INFO_PEER */
 #include <net/if.h>         /* IFF_UP, if_nametoindex */
-
-/*
- * Constants that <sys/wait.h> and <signal.h> define as enum values or expressions
- * jextract cannot evaluate are restated here with their kernel values.
- */
+#include <linux/close_range.h> /* CLOSE_RANGE_CLOEXEC */

@@ -212,6 +212,42 @@ public class LinuxNs extends LinuxNs$shared {
     public static int O_APPEND() {
         return O_APPEND;
     }
+    private static final int F_GETFD = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define F_GETFD 1
+     * }
+     */
+    public static int F_GETFD() {
+        return F_GETFD;
+    }
+    private static final int F_SETFD = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SETFD 2
+     * }
+     */
+    public static int F_SETFD() {
+        return F_SETFD;
+    }
+    private static final int F_DUPFD_CLOEXEC = (int)1030L;
+    /**
+     * {@snippet lang=c :
+     * #define F_DUPFD_CLOEXEC 1030
+     * }
+     */
+    public static int F_DUPFD_CLOEXEC() {
+        return F_DUPFD_CLOEXEC;
+    }
+    private static final int FD_CLOEXEC = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define FD_CLOEXEC 1
+     * }
+     */
+    public static int FD_CLOEXEC() {
+        return FD_CLOEXEC;
+    }
     private static final int SIGINT = (int)2L;
     /**
      * {@snippet lang=c :
@@ -382,6 +418,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SIGUSR2() {
         return SIGUSR2;
+    }
+    private static final int SIGWINCH = (int)28L;
+    /**
+     * {@snippet lang=c :
+     * #define SIGWINCH 28
+     * }
+     */
+    public static int SIGWINCH() {
+        return SIGWINCH;
     }
     private static final int SIG_BLOCK = (int)0L;
     /**
@@ -2041,6 +2086,79 @@ public class LinuxNs extends LinuxNs$shared {
            throw ex;
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    /**
+     * Variadic invoker class for:
+     * {@snippet lang=c :
+     * extern int fcntl(int __fd, int __cmd, ...)
+     * }
+     */
+    public static class fcntl {
+        private static final FunctionDescriptor BASE_DESC = FunctionDescriptor.of(
+                LinuxNs.C_INT,
+                LinuxNs.C_INT,
+                LinuxNs.C_INT
+            );
+        private static final MemorySegment ADDR = SYMBOL_LOOKUP.find("fcntl").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "fcntl"));
+
+        private final MethodHandle handle;
+        private final FunctionDescriptor descriptor;
+        private final MethodHandle spreader;
+
+        private fcntl(MethodHandle handle, FunctionDescriptor descriptor, MethodHandle spreader) {
+            this.handle = handle;
+            this.descriptor = descriptor;
+            this.spreader = spreader;
+        }
+
+        /**
+         * Variadic invoker factory for:
+         * {@snippet lang=c :
+         * extern int fcntl(int __fd, int __cmd, ...)
+         * }
+         */
+        public static fcntl makeInvoker(MemoryLayout... layouts) {
+            FunctionDescriptor desc$ = BASE_DESC.appendArgumentLayouts(layouts);
+            Linker.Option fva$ = Linker.Option.firstVariadicArg(BASE_DESC.argumentLayouts().size());
+            var mh$ = Linker.nativeLinker().downcallHandle(ADDR, desc$, fva$);
+            var spreader$ = mh$.asSpreader(Object[].class, layouts.length);
+            return new fcntl(mh$, desc$, spreader$);
+        }
+
+        /**
+         * {@return the address}
+         */
+        public static MemorySegment address() {
+            return ADDR;
+        }
+
+        /**
+         * {@return the specialized method handle}
+         */
+        public MethodHandle handle() {
+            return handle;
+        }
+
+        /**
+         * {@return the specialized descriptor}
+         */
+        public FunctionDescriptor descriptor() {
+            return descriptor;
+        }
+
+        public int apply(int __fd, int __cmd, Object... x2) {
+            try {
+                if (TRACE_DOWNCALLS) {
+                    traceDowncall("fcntl", __fd, __cmd, x2);
+                }
+                return (int) spreader.invokeExact(__fd, __cmd, x2);
+            } catch(IllegalArgumentException | ClassCastException ex$)  {
+                throw ex$; // rethrow IAE from passing wrong number/type of args
+            } catch (Throwable ex$) {
+               throw new AssertionError("should not reach here", ex$);
+            }
         }
     }
 
@@ -3989,6 +4107,15 @@ public class LinuxNs extends LinuxNs$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int CLOSE_RANGE_CLOEXEC = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define CLOSE_RANGE_CLOEXEC 4
+     * }
+     */
+    public static int CLOSE_RANGE_CLOEXEC() {
+        return CLOSE_RANGE_CLOEXEC;
+    }
     private static final int O_DIRECTORY = (int)65536L;
     /**
      * {@snippet lang=c :
@@ -4132,6 +4259,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_fchmodat() {
         return SYS_fchmodat;
+    }
+    private static final int SYS_fcntl = (int)72L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_fcntl 72
+     * }
+     */
+    public static int SYS_fcntl() {
+        return SYS_fcntl;
     }
     private static final int SYS_getpid = (int)39L;
     /**

@@ -58,6 +58,8 @@ public final class Native {
     private static final MethodHandle UMOUNT2 = downcall(LinuxNs.umount2$address(), LinuxNs.umount2$descriptor());
     private static final MethodHandle SETHOSTNAME = downcall(LinuxNs.sethostname$address(), LinuxNs.sethostname$descriptor());
     private static final MethodHandle GETTID = downcall(LinuxNs.gettid$address(), LinuxNs.gettid$descriptor());
+    private static final MethodHandle GETUID = downcall(LinuxNs.getuid$address(), LinuxNs.getuid$descriptor());
+    private static final MethodHandle GETGID = downcall(LinuxNs.getgid$address(), LinuxNs.getgid$descriptor());
     private static final MethodHandle FSTAT = downcall(LinuxNs.fstat$address(), LinuxNs.fstat$descriptor());
     private static final MethodHandle POLL = downcall(LinuxNs.poll$address(), LinuxNs.poll$descriptor());
     private static final MethodHandle WAITID = downcall(LinuxNs.waitid$address(), LinuxNs.waitid$descriptor());
@@ -331,6 +333,24 @@ public final class Native {
     public static int gettid() {
         try {
             return (int) GETTID.invokeExact(callState());
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code getuid(2)}: the real uid of the process. */
+    public static int getuid() {
+        try {
+            return (int) GETUID.invokeExact(callState());
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code getgid(2)}: the real gid of the process. */
+    public static int getgid() {
+        try {
+            return (int) GETGID.invokeExact(callState());
         } catch (Throwable t) {
             throw unexpected(t);
         }

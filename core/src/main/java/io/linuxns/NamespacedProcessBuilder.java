@@ -1,0 +1,412 @@
+package io.linuxns;
+
+import io.linuxns.internal.Native;
+import io.linuxns.internal.spawn.Spawner;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Starts processes in new or existing namespaces: {@code clone3(2)} from pure Java, shaped like
+ * {@link ProcessBuilder}.
+ *
+ * <pre>{@code
+ * Process p = new NamespacedProcessBuilder("sh", "-c", "hostname; id -u")
+ *         .unshare(NamespaceType.USER, NamespaceType.UTS, NamespaceType.PID, NamespaceType.MOUNT)
+ *         .mapRootToCurrentUser()        // works rootless, like unshare -r
+ *         .hostname("box")
+ *         .mountProc()
+ *         .inheritIO()
+ *         .start();
+ * }</pre>
+ *
+ * <p>The child runs no Java code. Everything it does between {@code clone3} and
+ * {@code execve(2)} (joining namespaces with {@code setns(2)}, {@code sethostname(2)},
+ * {@code mount(2)}, {@code pivot_root(2)}, stdio {@code dup2(2)}, signal reset) is a program of
+ * system calls prepared here in native memory and run by a few dozen machine instructions; a
+ * failing step becomes a {@link NamespaceException} naming the step and errno. Only stdio and
+ * the descriptors given to {@link #passFd(int, int)} survive the exec.
+ *
+ * <p>The builder is mutable and reusable, like {@code ProcessBuilder}; {@link #start()}
+ * validates everything before any system call.
+ */
+public final class NamespacedProcessBuilder {
+
+    /**
+     * Work the parent does for a child that is waiting before exec, after its namespaces exist
+     * and its id maps are written: for example moving a network link into its network
+     * namespace. The child execs only after every setup returned; if one throws, the child is
+     * killed and {@link #start()} throws.
+     */
+    @FunctionalInterface
+    public interface ParentSetup {
+        /**
+         * @param pid the child's pid, in the caller's PID namespace
+         */
+        void beforeExec(long pid) throws IOException;
+    }
+
+    /** A mount the child makes, in order, after its mount namespace exists. */
+    public sealed interface Mount {
+        /** A tmpfs on {@code target}. */
+        record Tmpfs(Path target, String options) implements Mount {}
+        /** {@code source} bind-mounted on {@code target} (recursively), read-only if asked. */
+        record Bind(Path source, Path target, boolean readOnly) implements Mount {}
+        /** A new procfs on {@code target}, for the child's PID namespace. */
+        record Proc(Path target) implements Mount {}
+    }
+
+    private List<String> command;
+    private Path directory;
+    private Map<String, String> environment;
+    private ProcessBuilder.Redirect[] redirects = {ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.PIPE};
+    private boolean redirectErrorStream;
+    private final EnumSet<NamespaceType> unshare = EnumSet.noneOf(NamespaceType.class);
+    private final List<Namespace> join = new ArrayList<>();
+    private List<IdMapping> uidMap = List.of();
+    private List<IdMapping> gidMap = List.of();
+    private SetGroups setgroups;
+    private String hostname;
+    private String domainname;
+    private Propagation propagation = Propagation.PRIVATE;
+    private final List<Mount> mounts = new ArrayList<>();
+    private Path rootfs;
+    private Duration monotonicOffset = Duration.ZERO;
+    private Duration boottimeOffset = Duration.ZERO;
+    private Path cgroup;
+    private int deathSignal;
+    private boolean init;
+    private final Map<Integer, Integer> passFds = new LinkedHashMap<>();
+    private final List<ParentSetup> parentSetups = new ArrayList<>();
+
+    /** A builder for {@code command} (program and arguments). */
+    public NamespacedProcessBuilder(String... command) {
+        command(command);
+    }
+
+    /** A builder for {@code command} (program and arguments). */
+    public NamespacedProcessBuilder(List<String> command) {
+        command(command);
+    }
+
+    // ---- what ProcessBuilder has ----------------------------------------------------------
+
+    /** {@return the command, a mutable list} */
+    public List<String> command() {
+        return command;
+    }
+
+    /** Sets the program and its arguments. */
+    public NamespacedProcessBuilder command(List<String> command) {
+        this.command = new ArrayList<>(Objects.requireNonNull(command, "command"));
+        return this;
+    }
+
+    /** Sets the program and its arguments. */
+    public NamespacedProcessBuilder command(String... command) {
+        return command(Arrays.asList(command));
+    }
+
+    /** {@return the working directory, or {@code null} for the caller's (or / with a rootfs)} */
+    public Path directory() {
+        return directory;
+    }
+
+    /**
+     * Sets the working directory, as seen by the child: inside the {@linkplain #rootfs(Path) new
+     * root} when there is one.
+     */
+    public NamespacedProcessBuilder directory(Path directory) {
+        this.directory = directory;
+        return this;
+    }
+
+    /** {@return the child's environment, a mutable map initialised from the JVM's} */
+    public Map<String, String> environment() {
+        if (environment == null) environment = new HashMap<>(System.getenv());
+        return environment;
+    }
+
+    /** Sets stdin: {@code PIPE} (the default), {@code INHERIT}, or a file. */
+    public NamespacedProcessBuilder redirectInput(ProcessBuilder.Redirect r) {
+        if (r.type() == ProcessBuilder.Redirect.Type.WRITE || r.type() == ProcessBuilder.Redirect.Type.APPEND) {
+            throw new IllegalArgumentException("redirect for stdin must read: " + r);
+        }
+        redirects[0] = r;
+        return this;
+    }
+
+    /** Sets stdout: {@code PIPE} (the default), {@code INHERIT}, {@code DISCARD}, or a file. */
+    public NamespacedProcessBuilder redirectOutput(ProcessBuilder.Redirect r) {
+        if (r.type() == ProcessBuilder.Redirect.Type.READ) throw new IllegalArgumentException("redirect for stdout must write: " + r);
+        redirects[1] = r;
+        return this;
+    }
+
+    /** Sets stderr: {@code PIPE} (the default), {@code INHERIT}, {@code DISCARD}, or a file. */
+    public NamespacedProcessBuilder redirectError(ProcessBuilder.Redirect r) {
+        if (r.type() == ProcessBuilder.Redirect.Type.READ) throw new IllegalArgumentException("redirect for stderr must write: " + r);
+        redirects[2] = r;
+        return this;
+    }
+
+    /** {@return the redirects of stdin, stdout and stderr} */
+    public ProcessBuilder.Redirect[] redirects() {
+        return redirects.clone();
+    }
+
+    /** Sends stderr to wherever stdout goes. */
+    public NamespacedProcessBuilder redirectErrorStream(boolean merge) {
+        this.redirectErrorStream = merge;
+        return this;
+    }
+
+    /** {@return whether stderr goes to stdout} */
+    public boolean redirectErrorStream() {
+        return redirectErrorStream;
+    }
+
+    /** All three streams {@code INHERIT}. */
+    public NamespacedProcessBuilder inheritIO() {
+        Arrays.fill(redirects, ProcessBuilder.Redirect.INHERIT);
+        return this;
+    }
+
+    // ---- namespaces -------------------------------------------------------------------------
+
+    /**
+     * Creates new namespaces of these types for the child, any of the eight. A new user
+     * namespace is created first and owns the others; give it an id map
+     * ({@link #uidMap}, {@link #mapRootToCurrentUser()}), else ids show as the overflow id 65534.
+     */
+    public NamespacedProcessBuilder unshare(Set<NamespaceType> types) {
+        unshare.addAll(types);
+        return this;
+    }
+
+    /** Same as {@link #unshare(Set)}. */
+    public NamespacedProcessBuilder unshare(NamespaceType... types) {
+        return unshare(Set.of(types));
+    }
+
+    /** {@return the types of the new namespaces} */
+    public Set<NamespaceType> unshared() {
+        return EnumSet.copyOf(unshare.isEmpty() ? EnumSet.noneOf(NamespaceType.class) : unshare);
+    }
+
+    /**
+     * Puts the child into existing namespaces ({@code setns(2)} in the child, user namespaces
+     * included, since the child is single-threaded). The user namespace is joined first; a PID
+     * namespace is joined for the program by an intermediate process, as
+     * {@code nsenter --fork} does. The handles must stay open until {@link #start()} returns.
+     */
+    public NamespacedProcessBuilder join(Namespace... namespaces) {
+        for (Namespace ns : namespaces) join.add(Objects.requireNonNull(ns, "namespace"));
+        return this;
+    }
+
+    /** Sets the new user namespace's uid map (several ranges need root or newuidmap(1)). */
+    public NamespacedProcessBuilder uidMap(IdMapping... map) {
+        this.uidMap = List.of(map);
+        return this;
+    }
+
+    /** Sets the new user namespace's uid map. */
+    public NamespacedProcessBuilder uidMap(List<IdMapping> map) {
+        this.uidMap = List.copyOf(map);
+        return this;
+    }
+
+    /** Sets the new user namespace's gid map (several ranges need root or newgidmap(1)). */
+    public NamespacedProcessBuilder gidMap(IdMapping... map) {
+        this.gidMap = List.of(map);
+        return this;
+    }
+
+    /** Sets the new user namespace's gid map. */
+    public NamespacedProcessBuilder gidMap(List<IdMapping> map) {
+        this.gidMap = List.copyOf(map);
+        return this;
+    }
+
+    /**
+     * Maps root inside a new user namespace to the caller's uid and gid, denies setgroups, and
+     * adds USER to the new namespaces: {@code unshare -r}. Works without privilege.
+     */
+    public NamespacedProcessBuilder mapRootToCurrentUser() {
+        unshare.add(NamespaceType.USER);
+        uidMap = List.of(IdMapping.of(0, Native.getuid()));
+        gidMap = List.of(IdMapping.of(0, Native.getgid()));
+        setgroups = SetGroups.DENY;
+        return this;
+    }
+
+    /** Maps the caller's uid and gid to themselves inside a new user namespace ({@code --map-current-user}). */
+    public NamespacedProcessBuilder mapCurrentUser() {
+        unshare.add(NamespaceType.USER);
+        uidMap = List.of(IdMapping.of(Native.getuid(), Native.getuid()));
+        gidMap = List.of(IdMapping.of(Native.getgid(), Native.getgid()));
+        setgroups = SetGroups.DENY;
+        return this;
+    }
+
+    /** Sets what is written to {@code /proc/PID/setgroups} before the gid map. */
+    public NamespacedProcessBuilder setgroups(SetGroups setgroups) {
+        this.setgroups = setgroups;
+        return this;
+    }
+
+    /** Sets the hostname in the child's (new or joined) UTS namespace. */
+    public NamespacedProcessBuilder hostname(String hostname) {
+        this.hostname = hostname;
+        return this;
+    }
+
+    /** Sets the NIS domain name in the child's (new or joined) UTS namespace. */
+    public NamespacedProcessBuilder domainname(String domainname) {
+        this.domainname = domainname;
+        return this;
+    }
+
+    // ---- mounts -----------------------------------------------------------------------------
+
+    /** Sets the propagation of {@code /} in a new mount namespace; {@link Propagation#PRIVATE} by default. */
+    public NamespacedProcessBuilder propagation(Propagation propagation) {
+        this.propagation = Objects.requireNonNull(propagation, "propagation");
+        return this;
+    }
+
+    /** Mounts a new procfs on {@code /proc} (needs new PID and mount namespaces). */
+    public NamespacedProcessBuilder mountProc() {
+        return mountProc(Path.of("/proc"));
+    }
+
+    /** Mounts a new procfs on {@code target}, inside the new root if there is one. */
+    public NamespacedProcessBuilder mountProc(Path target) {
+        mounts.add(new Mount.Proc(target));
+        return this;
+    }
+
+    /** Mounts a tmpfs on {@code target}, inside the new root if there is one. */
+    public NamespacedProcessBuilder tmpfs(Path target) {
+        mounts.add(new Mount.Tmpfs(target, null));
+        return this;
+    }
+
+    /**
+     * Bind-mounts {@code source} (a path outside, resolved before any pivot) onto {@code target}
+     * (inside the new root if there is one), read-only if asked.
+     */
+    public NamespacedProcessBuilder bind(Path source, Path target, boolean readOnly) {
+        mounts.add(new Mount.Bind(source, target, readOnly));
+        return this;
+    }
+
+    /** {@return the mounts, in order} */
+    public List<Mount> mounts() {
+        return List.copyOf(mounts);
+    }
+
+    /**
+     * Makes {@code rootfs} the child's root with {@code pivot_root(2)}: it is bind-mounted onto
+     * itself, pivoted into, and the old root detached, so the host's files are unreachable.
+     * Needs a new mount namespace. Must be an absolute path to a directory.
+     */
+    public NamespacedProcessBuilder rootfs(Path rootfs) {
+        this.rootfs = rootfs;
+        return this;
+    }
+
+    // ---- time, cgroup, lifetime, fds --------------------------------------------------------
+
+    /** Offsets CLOCK_MONOTONIC in a new time namespace (adds TIME to the new namespaces). */
+    public NamespacedProcessBuilder monotonicOffset(Duration offset) {
+        this.monotonicOffset = Objects.requireNonNull(offset);
+        unshare.add(NamespaceType.TIME);
+        return this;
+    }
+
+    /** Offsets CLOCK_BOOTTIME (and so {@code /proc/uptime}) in a new time namespace (adds TIME). */
+    public NamespacedProcessBuilder boottimeOffset(Duration offset) {
+        this.boottimeOffset = Objects.requireNonNull(offset);
+        unshare.add(NamespaceType.TIME);
+        return this;
+    }
+
+    /** Starts the child directly in the cgroup v2 directory {@code cgroup} ({@code CLONE_INTO_CGROUP}). */
+    public NamespacedProcessBuilder cgroup(Path cgroup) {
+        this.cgroup = cgroup;
+        return this;
+    }
+
+    /** Kills the child with SIGKILL when the JVM exits ({@code PR_SET_PDEATHSIG}). */
+    public NamespacedProcessBuilder dieWithParent() {
+        return dieWithParent(9);
+    }
+
+    /**
+     * Sends {@code signal} to the child when the JVM exits ({@code PR_SET_PDEATHSIG}); 0 turns
+     * it off. The library spawns from a thread that lives as long as the JVM, since the signal
+     * fires when the creating thread exits.
+     */
+    public NamespacedProcessBuilder dieWithParent(int signal) {
+        if (signal < 0 || signal > 64) throw new IllegalArgumentException("no signal " + signal);
+        this.deathSignal = signal;
+        return this;
+    }
+
+    /**
+     * With a new PID namespace, runs a minimal init as PID 1 that starts the command as its
+     * child, reaps orphans, forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to it
+     * and exits with its status, like {@code tini} or {@code bwrap}. Without it the command is
+     * PID 1 itself.
+     */
+    public NamespacedProcessBuilder init(boolean init) {
+        this.init = init;
+        return this;
+    }
+
+    /** Keeps the caller's descriptor {@code parentFd} open in the child as {@code childFd}. */
+    public NamespacedProcessBuilder passFd(int parentFd, int childFd) {
+        if (parentFd < 0 || childFd < 3) {
+            throw new IllegalArgumentException("passFd(" + parentFd + ", " + childFd + "): use redirects for stdio (0-2)");
+        }
+        passFds.put(childFd, parentFd);
+        return this;
+    }
+
+    /** Adds work for the parent to do while the child waits before exec. */
+    public NamespacedProcessBuilder parentSetup(ParentSetup setup) {
+        parentSetups.add(Objects.requireNonNull(setup, "setup"));
+        return this;
+    }
+
+    /**
+     * Validates the configuration and starts the process.
+     *
+     * @throws IllegalArgumentException for an inconsistent configuration, before any system call
+     * @throws NamespaceException naming the step that failed in the child, with errno
+     * @throws IOException as {@link ProcessBuilder#start()} for a program that cannot be run
+     *         ({@code error=2, No such file or directory})
+     * @throws UnsupportedOperationException on an architecture without a child entry routine
+     */
+    public NamespacedProcess start() throws IOException {
+        if (command.isEmpty()) throw new IllegalArgumentException("empty command");
+        for (String s : command) Objects.requireNonNull(s, "command element");
+        return Spawner.spawn(new Spawner.Request(List.copyOf(command), directory,
+                environment == null ? System.getenv() : Map.copyOf(environment), redirects.clone(), redirectErrorStream,
+                unshared(), List.copyOf(join), uidMap, gidMap, setgroups, hostname, domainname, propagation,
+                List.copyOf(mounts), rootfs, monotonicOffset, boottimeOffset, cgroup, deathSignal, init,
+                Map.copyOf(passFds), List.copyOf(parentSetups)));
+    }
+}
