@@ -57,6 +57,21 @@ public class NamespaceException extends IOException {
         this.step = null;
     }
 
+    private NamespaceException(String message, String call, int errno, String step, boolean ignored) {
+        super(message);
+        this.call = call;
+        this.errno = errno;
+        this.step = step;
+    }
+
+    /**
+     * A failure whose message is given whole, for messages that follow another API's wording
+     * (a program that cannot be run reads as {@link ProcessBuilder}'s {@code error=2, ...}).
+     */
+    public static NamespaceException withMessage(String message, String call, int errno, String step) {
+        return new NamespaceException(message, call, errno, step, true);
+    }
+
     private static String format(String call, int errno, String step, String hint) {
         StringBuilder sb = new StringBuilder();
         if (step != null) sb.append(step).append(": ");

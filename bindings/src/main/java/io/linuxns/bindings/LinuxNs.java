@@ -536,6 +536,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int MS_NOATIME() {
         return MS_NOATIME;
     }
+    private static final int MS_NODIRATIME = (int)2048L;
+    /**
+     * {@snippet lang=c :
+     * #define MS_NODIRATIME 2048
+     * }
+     */
+    public static int MS_NODIRATIME() {
+        return MS_NODIRATIME;
+    }
     private static final int MS_BIND = (int)4096L;
     /**
      * {@snippet lang=c :

@@ -15,7 +15,7 @@ public final class MountTable {
     private MountTable() {}
 
     /** One line of mountinfo: the mount point and whether it is in a shared peer group. */
-    public record Entry(int id, int parentId, String mountPoint, boolean shared, String fsType) {}
+    public record Entry(int id, int parentId, String mountPoint, String options, boolean shared, String fsType) {}
 
     /** {@return the calling thread's mounts, in mount order} */
     public static List<Entry> read() {
@@ -34,7 +34,7 @@ public final class MountTable {
                 if (f[dash].startsWith("shared:")) shared = true;
                 dash++;
             }
-            entries.add(new Entry(Integer.parseInt(f[0]), Integer.parseInt(f[1]), unescape(f[4]), shared,
+            entries.add(new Entry(Integer.parseInt(f[0]), Integer.parseInt(f[1]), unescape(f[4]), f[5], shared,
                     dash + 1 < f.length ? f[dash + 1] : ""));
         }
         return entries;
@@ -73,6 +73,32 @@ public final class MountTable {
             Native.mount(d, d, null, LinuxNs.MS_BIND(), null);
         }
         Native.mount(null, d, null, LinuxNs.MS_PRIVATE(), null);
+    }
+
+    /**
+     * {@return the MS_* flags of the mount holding {@code path} that a bind remount must keep}
+     * (nosuid, nodev, noexec and the atime mode: a user namespace may not drop them).
+     */
+    public static long lockedFlags(Path path) {
+        Path real;
+        try {
+            real = path.toRealPath();
+        } catch (IOException e) {
+            real = path.toAbsolutePath().normalize(); // the mount step will report the problem
+        }
+        long flags = 0;
+        for (String o : mountOf(real).options().split(",")) {
+            switch (o) {
+                case "nosuid" -> flags |= LinuxNs.MS_NOSUID();
+                case "nodev" -> flags |= LinuxNs.MS_NODEV();
+                case "noexec" -> flags |= LinuxNs.MS_NOEXEC();
+                case "noatime" -> flags |= LinuxNs.MS_NOATIME();
+                case "relatime" -> flags |= LinuxNs.MS_RELATIME();
+                case "nodiratime" -> flags |= LinuxNs.MS_NODIRATIME();
+                default -> { }
+            }
+        }
+        return flags;
     }
 
     private static String unescape(String s) {

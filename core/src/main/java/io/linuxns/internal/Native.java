@@ -60,6 +60,7 @@ public final class Native {
     private static final MethodHandle GETTID = downcall(LinuxNs.gettid$address(), LinuxNs.gettid$descriptor());
     private static final MethodHandle GETUID = downcall(LinuxNs.getuid$address(), LinuxNs.getuid$descriptor());
     private static final MethodHandle GETGID = downcall(LinuxNs.getgid$address(), LinuxNs.getgid$descriptor());
+    private static final MethodHandle GETEUID = downcall(LinuxNs.geteuid$address(), LinuxNs.geteuid$descriptor());
     private static final MethodHandle FSTAT = downcall(LinuxNs.fstat$address(), LinuxNs.fstat$descriptor());
     private static final MethodHandle POLL = downcall(LinuxNs.poll$address(), LinuxNs.poll$descriptor());
     private static final MethodHandle WAITID = downcall(LinuxNs.waitid$address(), LinuxNs.waitid$descriptor());
@@ -347,6 +348,15 @@ public final class Native {
         }
     }
 
+    /** {@code geteuid(2)}: the effective uid of the process. */
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact(callState());
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     /** {@code getgid(2)}: the real gid of the process. */
     public static int getgid() {
         try {
@@ -365,6 +375,17 @@ public final class Native {
             int r = (int) POLL.invokeExact(st, pollfd, 1L, timeoutMillis);
             if (r < 0) return -errno(st);
             return r == 0 ? 0 : io.linuxns.bindings.pollfd.revents(pollfd);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code poll(2)} on {@code count} pollfds; returns the number ready, 0 on timeout, or {@code -errno}. */
+    public static int rawPoll(MemorySegment pollfds, int count, int timeoutMillis) {
+        MemorySegment st = callState();
+        try {
+            int r = (int) POLL.invokeExact(st, pollfds, (long) count, timeoutMillis);
+            return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
         }

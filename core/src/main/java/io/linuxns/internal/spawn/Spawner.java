@@ -2,20 +2,38 @@ package io.linuxns.internal.spawn;
 
 import io.linuxns.IdMapping;
 import io.linuxns.Namespace;
+import io.linuxns.NamespaceException;
 import io.linuxns.NamespaceType;
 import io.linuxns.NamespacedProcess;
 import io.linuxns.NamespacedProcessBuilder;
+import io.linuxns.NamespacedProcessBuilder.Mount;
 import io.linuxns.Propagation;
 import io.linuxns.SetGroups;
+import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Errno;
+import io.linuxns.internal.Native;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Starts a process with clone3 and a child program (DESIGN §4). */
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Starts a process with {@code clone3} and a child program (DESIGN §4): validates the request,
+ * opens in the parent everything the child needs (so the child only {@code dup2}s and
+ * {@code close}s), writes the program, clones, does the parent's part during the child's sync
+ * window (id maps, time offsets, {@link NamespacedProcessBuilder.ParentSetup}s) and reads the
+ * error pipe: EOF means the exec happened, 16 bytes name the failed step and its errno.
+ */
 public final class Spawner {
     private Spawner() {}
 
@@ -25,12 +43,222 @@ public final class Spawner {
                           Set<NamespaceType> unshare, List<Namespace> join,
                           List<IdMapping> uidMap, List<IdMapping> gidMap, SetGroups setgroups,
                           String hostname, String domainname, Propagation propagation,
-                          List<NamespacedProcessBuilder.Mount> mounts, Path rootfs,
+                          List<Mount> mounts, Path rootfs,
                           Duration monotonicOffset, Duration boottimeOffset, Path cgroup,
                           int deathSignal, boolean init, Map<Integer, Integer> passFds,
                           List<NamespacedProcessBuilder.ParentSetup> parentSetups) {}
 
-    public static NamespacedProcess spawn(Request request) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+    /** Signals an init or forwarder passes on to the command. */
+    private static final int[] FORWARDED = {1, 2, 3, 10, 12, 15, 28, 17}; // HUP INT QUIT USR1 USR2 TERM WINCH, CHLD to reap
+
+    public static NamespacedProcess spawn(Request r) throws IOException {
+        Plan plan = Plan.of(r); // all validation, before any system call
+        List<String> candidates = Executables.candidates(r);
+        Fds fds = new Fds();
+        ChildProgram program = new ChildProgram();
+        boolean programOwned = false;
+        try {
+            Stdio stdio = Stdio.open(r, fds);
+            int[] err = fds.pipe();
+            int[] sync = plan.needsSync ? fds.pipe() : null;
+            int[] ready = plan.timeNamespace ? fds.pipe() : null;
+            int cgroupFd = r.cgroup() == null ? -1
+                    : fds.add(Native.open(r.cgroup().toString(), LinuxNs.O_RDONLY() | LinuxNs.O_DIRECTORY() | LinuxNs.O_CLOEXEC(), 0));
+
+            ProgramWriter w = new ProgramWriter(program, r, plan);
+            w.closeParentEnds(err[0], sync == null ? -1 : sync[1], ready == null ? -1 : ready[0]);
+            if (plan.timeNamespace) w.unshareTime(ready[1]);
+            if (sync != null) w.waitForParent(sync[0]);
+            w.joinNamespaces();
+            w.unshareAfterJoin();
+            w.resetSignals();
+            w.deathSignal();
+            if (plan.forkIntoPidNamespace) {
+                program.forkAndWait("enter the PID namespace through a child", 16 * 1024, FORWARDED);
+                w.deathSignal();
+            }
+            w.names();
+            w.mounts();
+            if (r.init()) {
+                program.forkAndWait("start the command under an init (PID 1)", 16 * 1024, FORWARDED);
+                w.deathSignal();
+            }
+            w.workingDirectory();
+            w.stdio(stdio, err[1]);
+            w.unblockSignals();
+            w.exec(candidates);
+
+            MemorySegment encoded = program.encode(err[1]);
+            Clone3.Child child = Clone3.clone(program, encoded, plan.cloneFlags, cgroupFd);
+            // The child has its own copies now (or, with CLONE_VFORK, has exec'd already).
+            fds.closeChildSide(stdio.childEnds());
+            fds.close(err[1]);
+            if (sync != null) fds.close(sync[0]);
+            if (ready != null) fds.close(ready[1]);
+            if (cgroupFd >= 0) fds.close(cgroupFd);
+
+            ParentSide parent = new ParentSide(r, plan, child);
+            try {
+                if (ready != null) parent.awaitTimeNamespace(ready[0]);
+                parent.writeMaps();
+                if (ready != null) parent.writeTimeOffsets();
+                parent.runSetups();
+                if (sync != null) {
+                    parent.release(sync[1]);
+                    fds.close(sync[1]);
+                }
+            } catch (IOException | RuntimeException e) {
+                parent.abandon();
+                // A child failure explains a parent failure better (it usually caused it).
+                ChildFailure f = ChildFailure.read(err[0]);
+                if (f != null) throw f.exception(program, r);
+                throw e;
+            }
+            ChildFailure failure = ChildFailure.read(err[0]);
+            if (failure != null) {
+                parent.abandon();
+                throw failure.exception(program, r);
+            }
+            fds.close(err[0]);
+            NamespacedProcess p = ProcessImpl.start(child, stdio.parentEnds(fds), program.forks() ? program : null);
+            programOwned = program.forks();
+            return p;
+        } finally {
+            fds.closeAll();
+            if (!programOwned) program.close();
+        }
+    }
+
+    /** What the request implies, decided before any system call. */
+    static final class Plan {
+        long cloneFlags;
+        boolean needsSync;
+        boolean timeNamespace;
+        boolean forkIntoPidNamespace;
+        boolean hasMountNamespace;
+        int unshareInChild;
+
+        static Plan of(Request r) {
+            Plan p = new Plan();
+            EnumSet<NamespaceType> joined = EnumSet.noneOf(NamespaceType.class);
+            for (Namespace ns : r.join()) {
+                ns.fd(); // closed handles fail now
+                if (!joined.add(ns.type())) {
+                    throw new IllegalArgumentException("two " + ns.type() + " namespaces to join: a process is in one of each type");
+                }
+                if (r.unshare().contains(ns.type())) {
+                    throw new IllegalArgumentException("both a new and an existing " + ns.type() + " namespace asked for: choose one");
+                }
+            }
+            boolean joinUser = joined.contains(NamespaceType.USER);
+            Set<NamespaceType> fresh = EnumSet.noneOf(NamespaceType.class);
+            fresh.addAll(r.unshare());
+            fresh.remove(NamespaceType.TIME);
+            if (joinUser) {
+                // New namespaces must belong to the joined user namespace: create them after setns.
+                p.unshareInChild = NamespaceType.cloneFlags(fresh);
+            } else {
+                p.cloneFlags = NamespaceType.cloneFlags(fresh);
+            }
+            p.timeNamespace = r.unshare().contains(NamespaceType.TIME);
+            boolean newPid = r.unshare().contains(NamespaceType.PID);
+            p.forkIntoPidNamespace = joined.contains(NamespaceType.PID) || (joinUser && newPid);
+            p.hasMountNamespace = r.unshare().contains(NamespaceType.MOUNT) || joined.contains(NamespaceType.MOUNT);
+            boolean hasUts = r.unshare().contains(NamespaceType.UTS) || joined.contains(NamespaceType.UTS);
+            boolean newUser = r.unshare().contains(NamespaceType.USER);
+
+            if ((r.hostname() != null || r.domainname() != null) && !hasUts) {
+                throw new IllegalArgumentException("hostname and domainname need a new (or joined) UTS namespace, else the host's"
+                        + " would change: add NamespaceType.UTS");
+            }
+            if ((!r.mounts().isEmpty() || r.rootfs() != null) && !p.hasMountNamespace) {
+                throw new IllegalArgumentException("mounts and rootfs need a new (or joined) mount namespace, else they would"
+                        + " appear on the host: add NamespaceType.MOUNT");
+            }
+            if ((!r.uidMap().isEmpty() || !r.gidMap().isEmpty() || r.setgroups() != null) && !newUser) {
+                throw new IllegalArgumentException("uid/gid maps and setgroups are for a new user namespace: add NamespaceType.USER");
+            }
+            IdMapping.validate("uid map", r.uidMap());
+            IdMapping.validate("gid map", r.gidMap());
+            if (r.init() && !newPid) {
+                throw new IllegalArgumentException("init(true) runs an init as PID 1 of a new PID namespace: add NamespaceType.PID");
+            }
+            if (r.rootfs() != null) {
+                if (!r.rootfs().isAbsolute()) {
+                    throw new IllegalArgumentException("rootfs must be an absolute path, got \"" + r.rootfs() + "\"");
+                }
+                if (!Files.isDirectory(r.rootfs())) {
+                    throw new IllegalArgumentException("rootfs " + r.rootfs() + " is not a directory");
+                }
+            }
+            for (Mount m : r.mounts()) {
+                Path target = switch (m) {
+                    case Mount.Tmpfs t -> t.target();
+                    case Mount.Bind b -> {
+                        if (!b.source().isAbsolute()) throw new IllegalArgumentException("bind source must be absolute: " + b.source());
+                        yield b.target();
+                    }
+                    case Mount.Proc pr -> pr.target();
+                };
+                if (!target.isAbsolute()) throw new IllegalArgumentException("mount target must be absolute: " + target);
+            }
+            if (r.directory() != null && !r.directory().isAbsolute() && r.rootfs() != null) {
+                throw new IllegalArgumentException("with a rootfs the working directory must be absolute (inside it): " + r.directory());
+            }
+            if (r.cgroup() != null && !Files.isDirectory(r.cgroup())) {
+                throw new IllegalArgumentException("cgroup " + r.cgroup() + " is not a directory (a cgroup v2 group, for example"
+                        + " /sys/fs/cgroup/NAME)");
+            }
+            if (p.timeNamespace && (r.monotonicOffset().isNegative() || r.boottimeOffset().isNegative())) {
+                // The kernel allows negative offsets only down to the current clock value; say so clearly.
+                for (Duration d : List.of(r.monotonicOffset(), r.boottimeOffset())) {
+                    if (d.isNegative() && d.abs().toNanos() > System.nanoTime()) {
+                        throw new IllegalArgumentException("a negative clock offset larger than the clock itself (" + d + ") is refused");
+                    }
+                }
+            }
+            p.needsSync = !r.uidMap().isEmpty() || !r.gidMap().isEmpty() || r.setgroups() != null || p.timeNamespace
+                    || !r.parentSetups().isEmpty();
+            boolean childStays = r.init() || p.forkIntoPidNamespace;
+            if (!p.needsSync && !childStays) {
+                // The parent thread sleeps until the exec: no page-table copy, no race on the program memory.
+                p.cloneFlags |= LinuxNs.CLONE_VFORK();
+            }
+            return p;
+        }
+    }
+
+    /** A failure reported by the child on the error pipe. */
+    record ChildFailure(int step, int errno) {
+        /** Reads the error pipe to EOF; {@code null} if the child exec'd without reporting. */
+        static ChildFailure read(int fd) throws NamespaceException {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(16, 8);
+                long got = 0;
+                while (got < 16) {
+                    long n = Native.rawRead(fd, buf.asSlice(got), 16 - got);
+                    if (n == -Errno.EINTR) continue;
+                    if (n < 0) throw new NamespaceException("read(error pipe)", (int) -n, null);
+                    if (n == 0) break;
+                    got += n;
+                }
+                if (got < 16) return null;
+                return new ChildFailure((int) buf.get(JAVA_LONG, 0), (int) buf.get(JAVA_LONG, 8));
+            }
+        }
+
+        IOException exception(ChildProgram program, Request r) {
+            ChildProgram.Step s = program.step(step);
+            if (s.what().startsWith("execute")) {
+                String dir = r.directory() == null ? "" : " (in directory \"" + r.directory() + "\")";
+                return NamespaceException.withMessage("Cannot run program \"" + r.command().get(0) + "\"" + dir + ": error="
+                        + errno + ", " + Native.strerror(errno), s.call(), errno, s.what());
+            }
+            if (errno == 0) {
+                return new NamespaceException(s.call(), 0, "child step " + step + " (" + s.what() + ")",
+                        "the parent gave up before the child could go on");
+            }
+            return new NamespaceException(s.call(), errno, "child step " + step + " (" + s.what() + ")", Hints.forStep(s, errno));
+        }
     }
 }

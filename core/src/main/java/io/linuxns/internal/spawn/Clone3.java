@@ -1,0 +1,135 @@
+package io.linuxns.internal.spawn;
+
+import io.linuxns.NamespaceException;
+import io.linuxns.bindings.LinuxNs;
+import io.linuxns.bindings.clone_args;
+import io.linuxns.bindings.sigset_t;
+import io.linuxns.internal.Errno;
+import io.linuxns.internal.Flags;
+import io.linuxns.internal.Native;
+import io.linuxns.internal.OriginThread;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * {@code clone3(2)} with {@code CLONE_VM}, through the generated {@code syscall} binding, into
+ * the child entry routine (DESIGN §4).
+ *
+ * <p>glibc's {@code syscall()} ends with {@code ret}: in the child, which starts on its own
+ * stack, that pops the routine's address planted at the top of the stack, with the program
+ * pointer (the extra variadic argument, which the kernel ignores) in {@code rdx}. The routine
+ * sits on a page mapped read-write, filled, then made read-execute (never both).
+ *
+ * <p>The call is made on the library's origin thread, which lives as long as the JVM (so
+ * {@code PR_SET_PDEATHSIG} fires only when the JVM exits) and is in the namespaces the JVM
+ * started in. All signals that can be blocked safely are blocked around it, so that the child
+ * never runs a JVM signal handler: it inherits the mask and unblocks only after resetting every
+ * handler, right before {@code execve}. The synchronous fault signals stay unblocked, because
+ * HotSpot itself relies on SIGSEGV in compiled code that the origin thread runs between the
+ * two mask changes.
+ */
+final class Clone3 {
+    private Clone3() {}
+
+    /** {@code syscall(SYS_clone3, struct clone_args *, size_t, program)} with errno capture. */
+    private static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(LinuxNs.syscall.address(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+
+    private static final long STACK_SIZE = 16 * 1024;
+    private static volatile MemorySegment routine;
+
+    /** The routine's code page, mapped once per JVM and never unmapped (children may run it). */
+    static MemorySegment routine() throws NamespaceException {
+        MemorySegment r = routine;
+        if (r != null) return r;
+        synchronized (Clone3.class) {
+            if (routine == null) {
+                byte[] code = ChildRoutine.forCurrentArchitecture().orElseThrow(() -> new UnsupportedOperationException(
+                        "NamespacedProcessBuilder has no child entry routine for " + System.getProperty("os.arch")
+                                + " yet (x86_64 only); NamespaceExecutor and Namespace work on every architecture"));
+                MemorySegment page = Native.mmapAnonymous(4096, LinuxNs.PROT_READ() | LinuxNs.PROT_WRITE(), 0);
+                MemorySegment.copy(code, 0, page, JAVA_BYTE, 0, code.length);
+                Native.mprotect(page, LinuxNs.PROT_READ() | LinuxNs.PROT_EXEC());
+                routine = page;
+            }
+            return routine;
+        }
+    }
+
+    /** The child's pid and pidfd. */
+    record Child(long pid, int pidfd) {}
+
+    /**
+     * Clones a child that runs {@code program}. The stack is carved from the program's arena and
+     * lives as long as it does.
+     *
+     * @param flags CLONE_* flags besides CLONE_VM and CLONE_PIDFD
+     * @param cgroupFd a cgroup v2 directory for CLONE_INTO_CGROUP, or -1
+     */
+    static Child clone(ChildProgram program, MemorySegment encoded, long flags, int cgroupFd) throws NamespaceException {
+        MemorySegment code = routine();
+        Arena arena = program.arena();
+        MemorySegment stack = arena.allocate(STACK_SIZE, 16);
+        stack.set(JAVA_LONG, STACK_SIZE - 16, code.address());
+        MemorySegment args = arena.allocate(clone_args.layout());
+        MemorySegment pidfd = arena.allocate(JAVA_INT);
+        pidfd.set(JAVA_INT, 0, -1);
+        long all = flags | LinuxNs.CLONE_VM() | LinuxNs.CLONE_PIDFD() | (cgroupFd >= 0 ? LinuxNs.CLONE_INTO_CGROUP() : 0);
+        clone_args.flags(args, all);
+        clone_args.pidfd(args, pidfd.address());
+        clone_args.exit_signal(args, LinuxNs.SIGCHLD());
+        clone_args.stack(args, stack.address());
+        clone_args.stack_size(args, STACK_SIZE - 16);
+        if (cgroupFd >= 0) clone_args.cgroup(args, cgroupFd);
+        MemorySegment blocked = arena.allocate(sigset_t.layout());
+        MemorySegment saved = arena.allocate(sigset_t.layout());
+        for (long i = 0; i < blocked.byteSize(); i += 8) blocked.set(JAVA_LONG, i, -1L);
+        long sync = 0;
+        for (int s : new int[] {LinuxNs.SIGSEGV(), LinuxNs.SIGBUS(), LinuxNs.SIGILL(), LinuxNs.SIGFPE(), LinuxNs.SIGTRAP()}) {
+            sync |= 1L << (s - 1);
+        }
+        blocked.set(JAVA_LONG, 0, ~sync);
+        long size = clone_args.layout().byteSize();
+
+        long[] result = OriginThread.call(() -> {
+            Native.pthreadSigmask(LinuxNs.SIG_BLOCK(), blocked, saved);
+            MemorySegment st = Native.callState();
+            long pid;
+            try {
+                pid = (long) SYSCALL.invokeExact(st, (long) LinuxNs.SYS_clone3(), args, size, encoded);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            } finally {
+                Native.pthreadSigmask(LinuxNs.SIG_SETMASK(), saved, MemorySegment.NULL);
+            }
+            return new long[] {pid, pid < 0 ? Native.errno(st) : 0};
+        });
+        if (result[0] < 0) {
+            int errno = (int) result[1];
+            throw new NamespaceException("clone3(" + Flags.clone(all) + ")", errno, hint(errno, all));
+        }
+        return new Child(result[0], pidfd.get(JAVA_INT, 0));
+    }
+
+    private static String hint(int errno, long flags) {
+        boolean user = (flags & LinuxNs.CLONE_NEWUSER()) != 0;
+        return switch (errno) {
+            case Errno.EPERM -> user ? "user namespaces may be disabled (sysctl user.max_user_namespaces,"
+                    + " kernel.unprivileged_userns_clone, or an AppArmor/SELinux policy)"
+                    : "creating namespaces needs CAP_SYS_ADMIN: run as root, or add NamespaceType.USER"
+                    + " (for example mapRootToCurrentUser()) to create them unprivileged";
+            case Errno.ENOSPC -> "the limit of namespaces of some type is reached (/proc/sys/user/max_*_namespaces)";
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,55 @@
+package io.linuxns.internal.spawn;
+
+import io.linuxns.NamespaceException;
+import io.linuxns.NamespaceType;
+import io.linuxns.internal.Errno;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds the program to execute, as {@code execvp(3)} would: a command with a slash is used as
+ * it is, any other is looked up in the child's {@code PATH}. When the child sees the same file
+ * system as the caller, the lookup happens here, and a missing program fails before any clone
+ * with the message {@link ProcessBuilder} gives; otherwise (a new root, mounts) every candidate
+ * becomes an {@code execve} step and the child tries them in order.
+ */
+final class Executables {
+    private Executables() {}
+
+    private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    static List<String> candidates(Spawner.Request r) throws NamespaceException {
+        String cmd = r.command().get(0);
+        boolean sameFiles = r.rootfs() == null && r.mounts().isEmpty()
+                && r.join().stream().noneMatch(ns -> ns.type() == NamespaceType.MOUNT);
+        if (cmd.isEmpty()) throw notFound(r);
+        if (cmd.indexOf('/') >= 0) {
+            if (sameFiles) {
+                Path p = Path.of(cmd);
+                if (!p.isAbsolute() && r.directory() != null) p = r.directory().resolve(p);
+                if (!Files.exists(p)) throw notFound(r);
+            }
+            return List.of(cmd);
+        }
+        String path = r.environment().getOrDefault("PATH", System.getenv().getOrDefault("PATH", DEFAULT_PATH));
+        List<String> all = new ArrayList<>();
+        for (String dir : path.split(":", -1)) {
+            all.add((dir.isEmpty() ? "." : dir) + "/" + cmd);
+        }
+        if (!sameFiles) return all;
+        for (String c : all) {
+            Path p = Path.of(c);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) return List.of(c);
+        }
+        throw notFound(r);
+    }
+
+    private static NamespaceException notFound(Spawner.Request r) {
+        String dir = r.directory() == null ? "" : " (in directory \"" + r.directory() + "\")";
+        return NamespaceException.withMessage("Cannot run program \"" + r.command().get(0) + "\"" + dir
+                + ": error=2, No such file or directory", "execve", Errno.ENOENT, "execute");
+    }
+}

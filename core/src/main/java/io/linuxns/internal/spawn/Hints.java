@@ -1,0 +1,43 @@
+package io.linuxns.internal.spawn;
+
+import io.linuxns.internal.Errno;
+
+/** What to do about a child step that failed, by system call and errno. */
+final class Hints {
+    private Hints() {}
+
+    static String forStep(ChildProgram.Step s, int errno) {
+        String call = s.call();
+        if (call.startsWith("setns(")) {
+            return switch (errno) {
+                case Errno.EPERM -> "joining needs CAP_SYS_ADMIN over the namespace's owning user namespace (and, for a user"
+                        + " namespace, that the process is not already in it)";
+                case Errno.EINVAL -> "the namespace cannot be joined from here (for a user namespace: one the process is"
+                        + " already in, or an ancestor)";
+                default -> null;
+            };
+        }
+        if (call.startsWith("mount(")) {
+            return switch (errno) {
+                case Errno.ENOENT -> "the mount point or source does not exist (inside the new root when there is one): create it first";
+                case Errno.EPERM -> "this mount needs privilege over the mount namespace; in a new user namespace, a proc"
+                        + " mount needs a new PID namespace too, and locked flags of the source cannot be dropped";
+                case Errno.EINVAL -> "the source is not a mount point or the flags do not fit";
+                default -> null;
+            };
+        }
+        if (call.startsWith("pivot_root(")) {
+            return "the new root must be a directory on its own mount, not on a shared mount (use Propagation.PRIVATE)";
+        }
+        if (call.startsWith("chdir(")) {
+            return errno == Errno.ENOENT ? "the directory does not exist (inside the new root when there is one)" : null;
+        }
+        if (call.startsWith("sethostname(") || call.startsWith("setdomainname(")) {
+            return errno == Errno.EINVAL ? "names are at most 64 bytes" : null;
+        }
+        if (call.startsWith("prctl(")) {
+            return "the death signal must be a valid signal number";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,142 @@
+package io.linuxns.internal.spawn;
+
+import io.linuxns.IdMapping;
+import io.linuxns.NamespaceException;
+import io.linuxns.NamespacedProcessBuilder;
+import io.linuxns.SetGroups;
+import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Errno;
+import io.linuxns.internal.Native;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the parent does for a child waiting in its sync window ({@code user_namespaces(7)},
+ * {@code time_namespaces(7)}): id maps, time offsets, parent setups, then the byte that lets it
+ * go on. On any failure the child is killed and reaped.
+ */
+final class ParentSide {
+    private final Spawner.Request r;
+    private final Clone3.Child child;
+    private final String proc;
+
+    ParentSide(Spawner.Request request, Spawner.Plan plan, Clone3.Child child) {
+        this.r = request;
+        this.child = child;
+        this.proc = "/proc/" + child.pid() + "/";
+    }
+
+    /** Waits until the child has unshared its time namespace; EOF means it failed first. */
+    void awaitTimeNamespace(int readyFd) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            long n;
+            do {
+                n = Native.rawRead(readyFd, arena.allocate(8), 1);
+            } while (n == -Errno.EINTR);
+            if (n != 1) throw new NamespaceException("read(time namespace ready pipe)", n < 0 ? (int) -n : 0,
+                    "the child ended before creating its time namespace");
+        }
+    }
+
+    void writeMaps() throws IOException {
+        boolean root = Native.geteuid() == 0;
+        if (r.setgroups() != null) {
+            write("setgroups", r.setgroups() == SetGroups.DENY ? "deny" : "allow",
+                    "unprivileged, setgroups must be denied before a gid map is written");
+        } else if (!root && !r.gidMap().isEmpty()) {
+            // The kernel requires it of an unprivileged writer; say nothing and do it, as unshare -r does.
+            write("setgroups", "deny", null);
+        }
+        writeMap("uid_map", "newuidmap", r.uidMap(), Native.getuid(), root);
+        writeMap("gid_map", "newgidmap", r.gidMap(), Native.getgid(), root);
+    }
+
+    private void writeMap(String file, String helper, List<IdMapping> map, long ownId, boolean root) throws IOException {
+        if (map.isEmpty()) return;
+        boolean trivial = map.size() == 1 && map.get(0).outside() == ownId && map.get(0).count() == 1;
+        if (root || trivial) {
+            StringBuilder sb = new StringBuilder();
+            for (IdMapping m : map) sb.append(m).append('\n');
+            write(file, sb.toString(), root ? null
+                    : "an unprivileged process may map only its own id; several ranges need " + helper + "(1) and /etc/sub"
+                    + (file.startsWith("uid") ? "uid" : "gid"));
+            return;
+        }
+        // Several ranges, unprivileged: the setuid helpers check /etc/subuid and /etc/subgid.
+        List<String> cmd = new ArrayList<>(List.of(helper, Long.toString(child.pid())));
+        for (IdMapping m : map) {
+            cmd.add(Long.toString(m.inside()));
+            cmd.add(Long.toString(m.outside()));
+            cmd.add(Long.toString(m.count()));
+        }
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new NamespaceException(String.join(" ", cmd), Errno.ENOENT,
+                    "an unprivileged map with several ranges needs " + helper + "(1): install the uidmap package");
+        }
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new NamespaceException(String.join(" ", cmd) + " failed: " + out, 0,
+                        "check /etc/sub" + (file.startsWith("uid") ? "uid" : "gid") + " grants these ranges to the user");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NamespaceException("interrupted while " + helper + " ran", e);
+        }
+    }
+
+    void writeTimeOffsets() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        offset(sb, "monotonic", r.monotonicOffset());
+        offset(sb, "boottime", r.boottimeOffset());
+        if (!sb.isEmpty()) write("timens_offsets", sb.toString(), null);
+    }
+
+    private static void offset(StringBuilder sb, String clock, Duration d) {
+        if (!d.isZero()) sb.append(clock).append(' ').append(d.getSeconds()).append(' ').append(d.getNano()).append('\n');
+    }
+
+    void runSetups() throws IOException {
+        for (NamespacedProcessBuilder.ParentSetup s : r.parentSetups()) s.beforeExec(child.pid());
+    }
+
+    /** Lets the child go on past its sync read. */
+    void release(int syncFd) throws NamespaceException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocateFrom("s");
+            long n = Native.rawWrite(syncFd, one, 1);
+            if (n != 1) throw new NamespaceException("write(sync pipe)", n < 0 ? (int) -n : 0, "the child is gone");
+        }
+    }
+
+    /** Kills and reaps the child, closing its pidfd: nothing is left of it. */
+    void abandon() {
+        Native.rawPidfdSendSignal(child.pidfd(), LinuxNs.SIGKILL());
+        ProcessImpl.reap(child.pidfd());
+        Native.close(child.pidfd());
+    }
+
+    /** One write(2), as the /proc files want, with the errno the kernel gave. */
+    private void write(String name, String content, String epermHint) throws NamespaceException {
+        String file = proc + name;
+        String shown = "write(\"" + file + "\", \"" + content.strip().replace("\n", "\\n") + "\")";
+        int fd = Native.rawOpen(file, LinuxNs.O_WRONLY() | LinuxNs.O_CLOEXEC(), 0);
+        if (fd < 0) throw new NamespaceException(shown, -fd, null);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment bytes = arena.allocateFrom(content);
+            long n = Native.rawWrite(fd, bytes, bytes.byteSize() - 1);
+            if (n < 0) throw new NamespaceException(shown, (int) -n, -n == Errno.EPERM ? epermHint : null);
+        } finally {
+            Native.close(fd);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.linuxns.internal.spawn;
+
+import io.linuxns.Namespace;
+import io.linuxns.NamespaceException;
+import io.linuxns.NamespaceType;
+import io.linuxns.NamespacedProcess;
+import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Errno;
+import io.linuxns.internal.Native;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** A spawned process, backed by its pidfd until it is reaped. */
+final class ProcessImpl extends NamespacedProcess {
+    private final long pid;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private final OutputStream stdin;
+    private final InputStream stdout;
+    private final InputStream stderr;
+    /** Program memory a process of the child still runs (an init): freed when it exits. */
+    private ChildProgram memory;
+    private int pidfd;
+
+    private ProcessImpl(long pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr, ChildProgram memory) {
+        this.pid = pid;
+        this.pidfd = pidfd;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.memory = memory;
+    }
+
+    static ProcessImpl start(Clone3.Child child, int[] parentEnds, ChildProgram memory) throws IOException {
+        OutputStream in = OutputStream.nullOutputStream();
+        InputStream out = InputStream.nullInputStream();
+        InputStream err = InputStream.nullInputStream();
+        try {
+            if (parentEnds[0] >= 0) in = new BufferedOutputStream(new FileOutputStream(procFd(parentEnds[0])));
+            if (parentEnds[1] >= 0) out = new BufferedInputStream(new FileInputStream(procFd(parentEnds[1])));
+            if (parentEnds[2] >= 0) err = new BufferedInputStream(new FileInputStream(procFd(parentEnds[2])));
+        } finally {
+            for (int fd : parentEnds) {
+                if (fd >= 0) Native.close(fd);
+            }
+        }
+        ProcessImpl p = new ProcessImpl(child.pid(), child.pidfd(), in, out, err, memory);
+        Reaper.watch(child.pidfd(), p);
+        return p;
+    }
+
+    /**
+     * A pipe end reopened through {@code /proc/self/fd} as a {@code java.io} stream: the JDK has
+     * no public way to wrap a raw descriptor. The caller closes the original.
+     */
+    private static String procFd(int fd) {
+        return "/proc/self/fd/" + fd;
+    }
+
+    /** Called by the reaper once the process has exited and been reaped. */
+    void exited(int code) {
+        synchronized (this) {
+            Native.close(pidfd);
+            pidfd = -1;
+            if (memory != null) {
+                memory.close();
+                memory = null;
+            }
+        }
+        exit.complete(code);
+    }
+
+    /** Blocks until the process behind {@code pidfd} has exited, and reaps it. */
+    static void reap(int pidfd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(128, 8);
+            int r;
+            do {
+                r = Native.rawWaitid(LinuxNs.P_PIDFD(), pidfd, info, LinuxNs.WEXITED());
+            } while (r == -Errno.EINTR);
+        }
+    }
+
+    @Override
+    public OutputStream getOutputStream() {
+        return stdin;
+    }
+
+    @Override
+    public InputStream getInputStream() {
+        return stdout;
+    }
+
+    @Override
+    public InputStream getErrorStream() {
+        return stderr;
+    }
+
+    @Override
+    public int waitFor() throws InterruptedException {
+        try {
+            return exit.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    @Override
+    public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+        try {
+            exit.get(timeout, unit);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    @Override
+    public int exitValue() {
+        Integer code = exit.getNow(null);
+        if (code == null) throw new IllegalThreadStateException("process " + pid + " has not exited");
+        return code;
+    }
+
+    @Override
+    public boolean isAlive() {
+        return !exit.isDone();
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    /** SIGTERM through the pidfd: never a recycled pid. */
+    @Override
+    public void destroy() {
+        signal(LinuxNs.SIGTERM());
+    }
+
+    @Override
+    public Process destroyForcibly() {
+        signal(LinuxNs.SIGKILL());
+        return this;
+    }
+
+    @Override
+    public boolean supportsNormalTermination() {
+        return true;
+    }
+
+    private synchronized void signal(int sig) {
+        if (pidfd >= 0) Native.rawPidfdSendSignal(pidfd, sig);
+    }
+
+    @Override
+    public CompletableFuture<Process> onExit() {
+        return exit.thenApply(code -> this);
+    }
+
+    @Override
+    public ProcessHandle toHandle() {
+        return ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("process " + pid + " has exited"));
+    }
+
+    /**
+     * Opens {@code /proc/PID/ns/TYPE}, then checks through the pidfd that the process was still
+     * this one, so a recycled pid can never hand out a stranger's namespace.
+     */
+    @Override
+    public Namespace namespace(NamespaceType type) throws NamespaceException {
+        Namespace ns = Namespace.ofProcess(pid, type);
+        synchronized (this) {
+            if (pidfd < 0 || Native.rawPidfdSendSignal(pidfd, 0) != 0) {
+                ns.close();
+                throw new NamespaceException("namespace(" + type + ") of process " + pid, Errno.ESRCH, "the process has exited");
+            }
+        }
+        return ns;
+    }
+
+    @Override
+    public String toString() {
+        Integer code = exit.getNow(null);
+        return "NamespacedProcess[pid=" + pid + ", " + (code == null ? "alive" : "exitValue=" + code) + "]";
+    }
+}

@@ -1,0 +1,200 @@
+package io.linuxns.internal.spawn;
+
+import io.linuxns.Namespace;
+import io.linuxns.NamespaceType;
+import io.linuxns.NamespacedProcessBuilder.Mount;
+import io.linuxns.Propagation;
+import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Flags;
+import io.linuxns.internal.MountTable;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+import static io.linuxns.internal.spawn.ChildProgram.IGNORE_FAILURE;
+import static io.linuxns.internal.spawn.ChildProgram.ZERO_FAILS;
+
+/** Writes the steps of a child program for a request, in the order {@link Spawner} calls them. */
+final class ProgramWriter {
+    private final ChildProgram p;
+    private final Spawner.Request r;
+    private final Spawner.Plan plan;
+
+    ProgramWriter(ChildProgram program, Spawner.Request request, Spawner.Plan plan) {
+        this.p = program;
+        this.r = request;
+        this.plan = plan;
+    }
+
+    /** The child's copies of the parent's pipe ends: it must not hold them (a read would never see EOF). */
+    void closeParentEnds(int... fds) {
+        for (int fd : fds) {
+            if (fd >= 0) p.syscall("close the parent's pipe end", "close(" + fd + ")", IGNORE_FAILURE, LinuxNs.SYS_close(), fd);
+        }
+    }
+
+    /** A new time namespace for the exec'd program, whose offsets the parent then writes. */
+    void unshareTime(int readyFd) {
+        p.syscall("create a time namespace", "unshare(CLONE_NEWTIME)", 0, LinuxNs.SYS_unshare(), LinuxNs.CLONE_NEWTIME());
+        p.syscall("tell the parent", "write(" + readyFd + ", 1)", 0, LinuxNs.SYS_write(), readyFd, p.bytes(new byte[] {'t'}), 1);
+    }
+
+    void waitForParent(int syncFd) {
+        p.syscall("wait for the parent (id maps, offsets, setup)", "read(" + syncFd + ", 1)", ZERO_FAILS,
+                LinuxNs.SYS_read(), syncFd, p.buffer(8), 1);
+    }
+
+    /** setns into joined namespaces: the user namespace first (it grants the rest), mount last. */
+    void joinNamespaces() {
+        List<Namespace> order = new ArrayList<>(r.join());
+        order.sort(Comparator.comparingInt(ns -> ns.type() == NamespaceType.USER ? 0 : ns.type() == NamespaceType.MOUNT ? 2 : 1));
+        for (Namespace ns : order) {
+            p.syscall("join " + ns, "setns(" + ns.fd() + ", " + Flags.clone(ns.type().cloneFlag()) + ")", 0,
+                    LinuxNs.SYS_setns(), ns.fd(), ns.type().cloneFlag());
+        }
+    }
+
+    void unshareAfterJoin() {
+        if (plan.unshareInChild != 0) {
+            p.syscall("create namespaces owned by the joined user namespace", "unshare(" + Flags.clone(plan.unshareInChild) + ")", 0,
+                    LinuxNs.SYS_unshare(), plan.unshareInChild);
+        }
+    }
+
+    /** Every handler back to SIG_DFL: the JVM's handlers must never run in the child. */
+    void resetSignals() {
+        long dfl = p.buffer(32); // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
+        for (int sig = 1; sig <= 64; sig++) {
+            if (sig == LinuxNs.SIGKILL() || sig == LinuxNs.SIGSTOP()) continue;
+            p.syscall("reset signal handlers", "rt_sigaction(" + sig + ", SIG_DFL)", IGNORE_FAILURE,
+                    LinuxNs.SYS_rt_sigaction(), sig, dfl, 0, 8);
+        }
+    }
+
+    /** PR_SET_PDEATHSIG; credential changes clear it, so it comes after every setns. */
+    void deathSignal() {
+        if (r.deathSignal() > 0) {
+            p.syscall("die with the parent", "prctl(PR_SET_PDEATHSIG, " + r.deathSignal() + ")", 0,
+                    LinuxNs.SYS_prctl(), LinuxNs.PR_SET_PDEATHSIG(), r.deathSignal());
+        }
+    }
+
+    void names() {
+        if (r.hostname() != null) {
+            byte[] b = r.hostname().getBytes(StandardCharsets.UTF_8);
+            p.syscall("set the hostname", "sethostname(\"" + r.hostname() + "\")", 0, LinuxNs.SYS_sethostname(), p.bytes(b), b.length);
+        }
+        if (r.domainname() != null) {
+            byte[] b = r.domainname().getBytes(StandardCharsets.UTF_8);
+            p.syscall("set the domain name", "setdomainname(\"" + r.domainname() + "\")", 0, LinuxNs.SYS_setdomainname(), p.bytes(b), b.length);
+        }
+    }
+
+    void mounts() {
+        if (r.unshare().contains(NamespaceType.MOUNT) && r.propagation() != Propagation.UNCHANGED) {
+            int prop = switch (r.propagation()) {
+                case PRIVATE -> LinuxNs.MS_PRIVATE();
+                case SLAVE -> LinuxNs.MS_SLAVE();
+                case SHARED -> LinuxNs.MS_SHARED();
+                case UNCHANGED -> 0;
+            };
+            mount("make / " + r.propagation().name().toLowerCase(), null, "/", null, LinuxNs.MS_REC() | prop, null);
+        }
+        Path root = r.rootfs();
+        if (root != null) {
+            mount("bind the new root onto itself", root.toString(), root.toString(), null, LinuxNs.MS_BIND() | LinuxNs.MS_REC(), null);
+        }
+        for (Mount m : r.mounts()) {
+            switch (m) {
+                case Mount.Proc pr -> mount("mount proc", "proc", inside(pr.target()), "proc",
+                        LinuxNs.MS_NOSUID() | LinuxNs.MS_NODEV() | LinuxNs.MS_NOEXEC(), null);
+                case Mount.Tmpfs t -> mount("mount a tmpfs", "tmpfs", inside(t.target()), "tmpfs",
+                        LinuxNs.MS_NOSUID() | LinuxNs.MS_NODEV(), t.options() == null ? "mode=0755" : t.options());
+                case Mount.Bind b -> {
+                    String target = inside(b.target());
+                    mount("bind " + b.source(), b.source().toString(), target, null, LinuxNs.MS_BIND() | LinuxNs.MS_REC(), null);
+                    if (b.readOnly()) {
+                        // A remount must keep the flags the kernel locked on the source (in a user
+                        // namespace dropping nosuid, nodev, noexec or atime flags is EPERM).
+                        long keep = MountTable.lockedFlags(b.source());
+                        mount("make " + b.target() + " read-only", null, target, null,
+                                LinuxNs.MS_BIND() | LinuxNs.MS_REMOUNT() | LinuxNs.MS_RDONLY() | keep, null);
+                    }
+                }
+            }
+        }
+        if (root != null) {
+            // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the new.
+            p.syscall("enter the new root", "chdir(\"" + root + "\")", 0, LinuxNs.SYS_chdir(), p.cstring(root.toString()));
+            long dot = p.cstring(".");
+            p.syscall("pivot to the new root", "pivot_root(\".\", \".\")", 0, LinuxNs.SYS_pivot_root(), dot, dot);
+            p.syscall("detach the old root", "umount2(\".\", MNT_DETACH)", 0, LinuxNs.SYS_umount2(), dot, LinuxNs.MNT_DETACH());
+            p.syscall("go to the new root", "chdir(\"/\")", 0, LinuxNs.SYS_chdir(), p.cstring("/"));
+        }
+    }
+
+    private String inside(Path target) {
+        return r.rootfs() == null ? target.toString() : r.rootfs().toString() + (target.toString().equals("/") ? "" : target.toString());
+    }
+
+    private void mount(String what, String source, String target, String fstype, long flags, String data) {
+        p.syscall(what, "mount(" + q(source) + ", " + q(target) + ", " + q(fstype) + ", " + Flags.mount(flags)
+                        + (data == null ? "" : ", \"" + data + "\"") + ")", 0, LinuxNs.SYS_mount(),
+                cstr(source), cstr(target), cstr(fstype), flags, cstr(data));
+    }
+
+    void workingDirectory() {
+        Path dir = r.directory();
+        if (dir == null) return;
+        String d = r.rootfs() == null ? dir.toAbsolutePath().toString() : dir.toString();
+        p.syscall("change to the working directory", "chdir(\"" + d + "\")", 0, LinuxNs.SYS_chdir(), p.cstring(d));
+    }
+
+    /** stdio, then every other descriptor close-on-exec, then the passed ones kept open. */
+    void stdio(Stdio stdio, int errorFd) {
+        int[] ends = stdio.childEnds();
+        for (int i = 0; i < 3; i++) {
+            if (ends[i] >= 0) p.syscall("set up stdio", "dup2(" + ends[i] + ", " + i + ")", 0, LinuxNs.SYS_dup2(), ends[i], i);
+        }
+        if (stdio.mergeErrorIntoOutput()) p.syscall("send stderr to stdout", "dup2(1, 2)", 0, LinuxNs.SYS_dup2(), 1, 2);
+        p.syscall("mark inherited descriptors close-on-exec", "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)", 0,
+                LinuxNs.SYS_close_range(), 3, 0xFFFF_FFFFL, LinuxNs.CLOSE_RANGE_CLOEXEC());
+        for (Map.Entry<Integer, Integer> e : r.passFds().entrySet()) {
+            int child = e.getKey(), parent = e.getValue();
+            if (child == parent) {
+                p.syscall("pass a descriptor", "fcntl(" + child + ", F_SETFD, 0)", 0, LinuxNs.SYS_fcntl(), child, LinuxNs.F_SETFD(), 0);
+            } else {
+                p.syscall("pass a descriptor", "dup2(" + parent + ", " + child + ")", 0, LinuxNs.SYS_dup2(), parent, child);
+            }
+        }
+    }
+
+    void unblockSignals() {
+        p.syscall("unblock signals", "rt_sigprocmask(SIG_SETMASK, {})", 0, LinuxNs.SYS_rt_sigprocmask(),
+                LinuxNs.SIG_SETMASK(), p.buffer(8), 0, 8);
+    }
+
+    void exec(List<String> candidates) {
+        long argv = p.cstringArray(r.command());
+        List<String> env = new ArrayList<>(r.environment().size());
+        for (Map.Entry<String, String> e : r.environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
+        long envp = p.cstringArray(env);
+        for (int i = 0; i < candidates.size(); i++) {
+            String c = candidates.get(i);
+            p.syscall("execute " + c, "execve(\"" + c + "\")", i < candidates.size() - 1 ? IGNORE_FAILURE : 0,
+                    LinuxNs.SYS_execve(), p.cstring(c), argv, envp);
+        }
+    }
+
+    private long cstr(String s) {
+        return s == null ? 0 : p.cstring(s);
+    }
+
+    private static String q(String s) {
+        return s == null ? "NULL" : '"' + s + '"';
+    }
+}

@@ -1,0 +1,41 @@
+package io.linuxns.internal.spawn;
+
+import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Native;
+
+import java.io.IOException;
+
+/**
+ * The child's stdin, stdout and stderr, opened in the parent: pipes for {@code PIPE}, files for
+ * file redirects and {@code DISCARD}, nothing for {@code INHERIT} (the child keeps the JVM's).
+ */
+record Stdio(int[] childEnds, int[] parentEnds, boolean mergeErrorIntoOutput) {
+
+    static Stdio open(Spawner.Request r, Fds fds) throws IOException {
+        int[] child = {-1, -1, -1};
+        int[] parent = {-1, -1, -1};
+        for (int i = 0; i < 3; i++) {
+            if (i == 2 && r.redirectErrorStream()) break;
+            ProcessBuilder.Redirect redirect = r.redirects()[i];
+            switch (redirect.type()) {
+                case PIPE -> {
+                    int[] p = fds.pipe();
+                    child[i] = i == 0 ? p[0] : p[1];
+                    parent[i] = i == 0 ? p[1] : p[0];
+                }
+                case INHERIT -> { }
+                case READ -> child[i] = fds.add(Native.open(redirect.file().getPath(), LinuxNs.O_RDONLY() | LinuxNs.O_CLOEXEC(), 0));
+                case WRITE -> child[i] = fds.add(Native.open(redirect.file().getPath(),
+                        LinuxNs.O_WRONLY() | LinuxNs.O_CREAT() | LinuxNs.O_TRUNC() | LinuxNs.O_CLOEXEC(), 0666));
+                case APPEND -> child[i] = fds.add(Native.open(redirect.file().getPath(),
+                        LinuxNs.O_WRONLY() | LinuxNs.O_CREAT() | LinuxNs.O_APPEND() | LinuxNs.O_CLOEXEC(), 0666));
+            }
+        }
+        return new Stdio(child, parent, r.redirectErrorStream());
+    }
+
+    /** Hands the parent's ends over to the process object. */
+    int[] parentEnds(Fds fds) {
+        return new int[] {fds.release(parentEnds[0]), fds.release(parentEnds[1]), fds.release(parentEnds[2])};
+    }
+}
