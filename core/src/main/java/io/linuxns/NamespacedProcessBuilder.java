@@ -86,6 +86,7 @@ public final class NamespacedProcessBuilder {
     private Path cgroup;
     private int deathSignal;
     private boolean init;
+    private boolean preserveCredentials;
     private final Map<Integer, Integer> passFds = new LinkedHashMap<>();
     private final List<ParentSetup> parentSetups = new ArrayList<>();
 
@@ -212,6 +213,16 @@ public final class NamespacedProcessBuilder {
      */
     public NamespacedProcessBuilder join(Namespace... namespaces) {
         for (Namespace ns : namespaces) join.add(Objects.requireNonNull(ns, "namespace"));
+        return this;
+    }
+
+    /**
+     * Whether a child that joins a user namespace keeps its uid and gid ({@code true}) or, as
+     * {@code nsenter(1)} does by default, drops supplementary groups and becomes uid 0 and gid 0
+     * inside it ({@code false}, the default).
+     */
+    public NamespacedProcessBuilder preserveCredentials(boolean preserve) {
+        this.preserveCredentials = preserve;
         return this;
     }
 
@@ -406,7 +417,7 @@ public final class NamespacedProcessBuilder {
         return Spawner.spawn(new Spawner.Request(List.copyOf(command), directory,
                 environment == null ? System.getenv() : Map.copyOf(environment), redirects.clone(), redirectErrorStream,
                 unshared(), List.copyOf(join), uidMap, gidMap, setgroups, hostname, domainname, propagation,
-                List.copyOf(mounts), rootfs, monotonicOffset, boottimeOffset, cgroup, deathSignal, init,
+                List.copyOf(mounts), rootfs, monotonicOffset, boottimeOffset, cgroup, deathSignal, init, preserveCredentials,
                 Map.copyOf(passFds), List.copyOf(parentSetups)));
     }
 }

@@ -17,6 +17,9 @@ final class Hints {
                 default -> null;
             };
         }
+        if (call.startsWith("setresuid(") || call.startsWith("setresgid(")) {
+            return "uid or gid 0 is not mapped in the joined user namespace: map it, or use preserveCredentials(true)";
+        }
         if (call.startsWith("mount(")) {
             return switch (errno) {
                 case Errno.ENOENT -> "the mount point or source does not exist (inside the new root when there is one): create it first";

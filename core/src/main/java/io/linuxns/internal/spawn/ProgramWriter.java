@@ -55,7 +55,15 @@ final class ProgramWriter {
         for (Namespace ns : order) {
             p.syscall("join " + ns, "setns(" + ns.fd() + ", " + Flags.clone(ns.type().cloneFlag()) + ")", 0,
                     LinuxNs.SYS_setns(), ns.fd(), ns.type().cloneFlag());
+            if (ns.type() == NamespaceType.USER && !r.preserveCredentials()) becomeRoot();
         }
+    }
+
+    /** As nsenter: no supplementary groups (where setgroups is allowed), then gid and uid 0 inside. */
+    private void becomeRoot() {
+        p.syscall("drop supplementary groups", "setgroups(0, NULL)", IGNORE_FAILURE, LinuxNs.SYS_setgroups(), 0, 0);
+        p.syscall("become gid 0 in the joined user namespace", "setresgid(0, 0, 0)", 0, LinuxNs.SYS_setresgid(), 0, 0, 0);
+        p.syscall("become uid 0 in the joined user namespace", "setresuid(0, 0, 0)", 0, LinuxNs.SYS_setresuid(), 0, 0, 0);
     }
 
     void unshareAfterJoin() {
@@ -81,6 +89,12 @@ final class ProgramWriter {
             p.syscall("die with the parent", "prctl(PR_SET_PDEATHSIG, " + r.deathSignal() + ")", 0,
                     LinuxNs.SYS_prctl(), LinuxNs.PR_SET_PDEATHSIG(), r.deathSignal());
         }
+    }
+
+    /** PR_SET_NAME: otherwise a waiting parent process shows as the JVM thread that cloned it. */
+    void processName(String name) {
+        p.syscall("name the process", "prctl(PR_SET_NAME, \"" + name + "\")", IGNORE_FAILURE,
+                LinuxNs.SYS_prctl(), LinuxNs.PR_SET_NAME(), p.cstring(name));
     }
 
     void names() {

@@ -45,7 +45,7 @@ public final class Spawner {
                           String hostname, String domainname, Propagation propagation,
                           List<Mount> mounts, Path rootfs,
                           Duration monotonicOffset, Duration boottimeOffset, Path cgroup,
-                          int deathSignal, boolean init, Map<Integer, Integer> passFds,
+                          int deathSignal, boolean init, boolean preserveCredentials, Map<Integer, Integer> passFds,
                           List<NamespacedProcessBuilder.ParentSetup> parentSetups) {}
 
     /** Signals an init or forwarder passes on to the command. */
@@ -74,12 +74,14 @@ public final class Spawner {
             w.resetSignals();
             w.deathSignal();
             if (plan.forkIntoPidNamespace) {
+                w.processName("linuxns-fwd");
                 program.forkAndWait("enter the PID namespace through a child", 16 * 1024, FORWARDED);
                 w.deathSignal();
             }
             w.names();
             w.mounts();
             if (r.init()) {
+                w.processName("linuxns-init");
                 program.forkAndWait("start the command under an init (PID 1)", 16 * 1024, FORWARDED);
                 w.deathSignal();
             }
