@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** Runs a builder's process to its end and keeps what it printed. */
+/** Runs a builder's process to its end and keeps what it printed (no JUnit here: RootlessProbe uses it). */
 record Spawned(int exit, String out, String err) {
 
     static Spawned run(NamespacedProcessBuilder b) throws IOException, InterruptedException {
@@ -22,8 +20,10 @@ record Spawned(int exit, String out, String err) {
             }
         });
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "process did not exit: " + p);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("process did not exit: " + p);
         err.join();
+        p.getInputStream().close();
+        p.getErrorStream().close();
         return new Spawned(p.exitValue(), out, errText[0]);
     }
 

@@ -24,11 +24,44 @@ final class TestSupport {
         throw new IllegalStateException("no Uid line in /proc/self/status");
     }
 
-    /** {@return the number of open file descriptors of this JVM} */
-    static long openFds() {
+    /**
+     * {@return this JVM's open descriptors, as "fd -> target"} Compared with a later snapshot
+     * by {@link #newFds}: a count would also move when the GC closes streams of earlier tests.
+     */
+    static java.util.Set<String> openFds() {
+        java.util.Set<String> fds = new java.util.HashSet<>();
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
+            for (Path p : s.toList()) {
+                try {
+                    fds.add(p.getFileName() + " -> " + Files.readSymbolicLink(p));
+                } catch (IOException gone) {
+                    // the listing's own descriptor, closed by now
+                }
+            }
         } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return fds;
+    }
+
+    /** {@return the descriptors open now that were not in {@code before}} */
+    static java.util.Set<String> newFds(java.util.Set<String> before) {
+        java.util.Set<String> now = openFds();
+        now.removeAll(before);
+        return now;
+    }
+
+    /**
+     * Starts the library's long-lived parts (origin thread, reaper and its wake pipe) so that a
+     * test counting descriptors or threads sees only what it caused.
+     */
+    static void warmUp() {
+        try {
+            if (new NamespacedProcessBuilder("/bin/true").redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.INHERIT).start().waitFor() != 0) throw new IllegalStateException("/bin/true failed");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -1,0 +1,64 @@
+package io.linuxns;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+
+/**
+ * Runs inside a JVM started as an unprivileged uid by {@link RootlessSpawnTest}; prints one
+ * {@code key=value} line per case, which the test checks. Not a test itself.
+ */
+public final class RootlessProbe {
+    public static void main(String[] args) throws Exception {
+        out("uid", Integer.toString(TestSupport.uid()));
+
+        Spawned s = Spawned.sh(new NamespacedProcessBuilder().mapRootToCurrentUser()
+                .unshare(NamespaceType.PID, NamespaceType.MOUNT, NamespaceType.UTS, NamespaceType.IPC, NamespaceType.NETWORK,
+                        NamespaceType.CGROUP)
+                .hostname("rootless").mountProc(), "echo $(id -u) $$ $(hostname) $(ls /proc | grep -c '^[0-9]')");
+        out("container", s.out().strip() + " exit " + s.exit() + s.err().strip());
+
+        Process p = new NamespacedProcessBuilder("sh", "-c", "id -u; exec sleep 30").mapRootToCurrentUser().start();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            String inside = r.readLine();
+            String outside = Files.readAllLines(Path.of("/proc/" + p.pid() + "/status")).stream()
+                    .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[1];
+            out("mapping", inside + " " + outside);
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
+
+        if (args.length > 0) {
+            Path rootfs = Path.of(args[0]);
+            Spawned pivot = Spawned.run(new NamespacedProcessBuilder("/bin/sh", "-c", "cat /marker; id -u; test -e /usr/lib/jvm && echo HOST || true")
+                    .mapRootToCurrentUser().unshare(NamespaceType.MOUNT, NamespaceType.PID).rootfs(rootfs).mountProc());
+            out("pivot", pivot.out().replace('\n', ' ').strip() + " exit " + pivot.exit() + pivot.err().strip());
+        }
+
+        Spawned time = Spawned.run(new NamespacedProcessBuilder("cat", "/proc/uptime").mapRootToCurrentUser()
+                .boottimeOffset(Duration.ofDays(50)));
+        out("uptime", time.out().split(" ")[0] + " exit " + time.exit() + time.err().strip());
+
+        try {
+            NamespaceExecutor.unshare(EnumSet.of(NamespaceType.UTS)).close();
+            out("executor", "unexpectedly allowed");
+        } catch (NamespaceException e) {
+            out("executor", e.getMessage());
+        }
+
+        TestSupport.warmUp();
+        var fds = TestSupport.openFds();
+        List<String> failures = SpawnStressTest.stress(Integer.getInteger("linuxns.stress.spawns", 300) / 3, false);
+        out("stress", failures.isEmpty() ? "ok" : String.join("; ", failures));
+        out("fds", TestSupport.newFds(fds).isEmpty() ? "same" : "new " + TestSupport.newFds(fds));
+        System.exit(0);
+    }
+
+    private static void out(String key, String value) {
+        System.out.println(key + "=" + value.replace('\n', ' '));
+    }
+}

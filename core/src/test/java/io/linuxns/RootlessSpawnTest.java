@@ -1,0 +1,132 @@
+package io.linuxns;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The unprivileged cases, run for real as uid 65534: a child JVM under
+ * {@code setpriv --reuid=65534 --regid=65534 --clear-groups} runs {@link RootlessProbe}.
+ */
+class RootlessSpawnTest {
+    static final int NOBODY = 65534;
+    static Map<String, String> results;
+
+    @BeforeAll
+    static void runProbeAsNobody() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "switching to uid 65534 needs root");
+        Path dir = Files.createTempDirectory("linuxns-rootless");
+        Path rootfs = null;
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            List<String> cp = copyClassPath(dir);
+            List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                    "-Dlinuxns.stress.spawns=" + SpawnStressTest.SPAWNS, "-cp", String.join(File.pathSeparator, cp),
+                    RootlessProbe.class.getName()));
+            if (Rootfs.BUSYBOX != null) {
+                rootfs = Rootfs.busybox();
+                Files.writeString(rootfs.resolve("marker"), "rootless-root\n");
+                cmd.add(rootfs.toString());
+            }
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "probe hung");
+            assertEquals(0, p.exitValue(), out);
+            results = new HashMap<>();
+            for (String line : out.lines().toList()) {
+                int eq = line.indexOf('=');
+                if (eq > 0) results.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        } finally {
+            if (rootfs != null) Rootfs.delete(rootfs);
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path f : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(f);
+            }
+        }
+    }
+
+    /** The class directories, copied where uid 65534 can read them (the build tree may be under /root). */
+    private static List<String> copyClassPath(Path dir) throws IOException {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path src = Path.of(entry);
+            if (!Files.isDirectory(src)) continue; // JUnit jars: the probe needs none
+            Path dst = dir.resolve("cp" + i++);
+            try (Stream<Path> all = Files.walk(src)) {
+                for (Path f : all.toList()) {
+                    Path t = dst.resolve(src.relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(t);
+                        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rwxr-xr-x"));
+                    } else {
+                        Files.copy(f, t);
+                        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
+                    }
+                }
+            }
+            out.add(dst.toString());
+        }
+        return out;
+    }
+
+    @Test
+    void probeRanAsNobody() {
+        assertEquals(Integer.toString(NOBODY), results.get("uid"));
+    }
+
+    @Test
+    void containerWithEveryNamespaceButTimeWorksRootless() {
+        // uid 0, PID 1, the hostname, and a /proc that shows only the namespace's processes.
+        String[] f = results.get("container").split(" ");
+        assertEquals(List.of("0", "1", "rootless"), List.of(f[0], f[1], f[2]), results.get("container"));
+        assertTrue(Integer.parseInt(f[3]) <= 5, results.get("container"));
+        assertTrue(results.get("container").endsWith("exit 0"), results.get("container"));
+    }
+
+    @Test
+    void rootInsideIsNobodyOutside() {
+        assertEquals("0 " + NOBODY, results.get("mapping"));
+    }
+
+    @Test
+    void pivotRootRootless() {
+        assumeTrue(results.containsKey("pivot"), "busybox-static is not installed");
+        assertEquals("rootless-root 0 exit 0", results.get("pivot"));
+    }
+
+    @Test
+    void timeOffsetRootless() {
+        String[] f = results.get("uptime").split(" ");
+        assertTrue(Double.parseDouble(f[0]) > 50 * 86400 - 60, results.get("uptime"));
+        assertEquals("exit 0", f[1] + " " + f[2]);
+    }
+
+    @Test
+    void executorRefusesWithEpermNotACrash() {
+        assertTrue(results.get("executor").startsWith("unshare(CLONE_NEWUTS): EPERM (Operation not permitted)"), results.get("executor"));
+    }
+
+    @Test
+    void stressRootlessLeavesNothing() {
+        assertEquals("ok", results.get("stress"));
+        assertEquals("same", results.get("fds"));
+    }
+}

@@ -1,0 +1,122 @@
+package io.linuxns;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Every failure is a clear exception, and no failure leaves an fd, a child or a mount behind. */
+@ExtendWith(ThreadNamespaceGuard.class)
+class SpawnFailureTest {
+
+    @org.junit.jupiter.api.BeforeAll
+    static void warmUp() {
+        TestSupport.warmUp();
+    }
+
+    @Test
+    void missingProgramReadsLikeProcessBuilder() {
+        var fds = TestSupport.openFds();
+        NamespaceException e = assertThrows(NamespaceException.class, () -> new NamespacedProcessBuilder("no-such-program-x").start());
+        assertEquals("Cannot run program \"no-such-program-x\": error=2, No such file or directory", e.getMessage());
+        java.io.IOException pb = assertThrows(java.io.IOException.class, () -> new ProcessBuilder("no-such-program-x").start());
+        // Same program, same cause; JDK 25 words the errno part differently from JDK 22's "error=2, ...".
+        assertTrue(pb.getMessage().startsWith("Cannot run program \"no-such-program-x\"")
+                && pb.getMessage().contains("No such file or directory"), pb.getMessage());
+        assertThrows(NamespaceException.class, () -> new NamespacedProcessBuilder("/no/such/path").start());
+        assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+    }
+
+    @Test
+    void missingProgramInsideANewRootIsReportedByTheChild() throws Exception {
+        assumeTrue(TestSupport.isRoot());
+        Path rootfs = Rootfs.busybox();
+        var fds = TestSupport.openFds();
+        try {
+            NamespaceException e = assertThrows(NamespaceException.class, () -> new NamespacedProcessBuilder("java", "-version")
+                    .unshare(NamespaceType.MOUNT).rootfs(rootfs).start());
+            assertTrue(e.getMessage().startsWith("Cannot run program \"java\": error=2, No such file or directory"), e.getMessage());
+            assertEquals("ENOENT", e.errnoName());
+        } finally {
+            Rootfs.delete(rootfs);
+        }
+        assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+        assertNoChildren();
+    }
+
+    @Test
+    void failingStepNamesTheStepAndErrno() throws Exception {
+        assumeTrue(TestSupport.isRoot());
+        var fds = TestSupport.openFds();
+        NamespaceException e = assertThrows(NamespaceException.class, () -> new NamespacedProcessBuilder("true")
+                .unshare(NamespaceType.MOUNT).tmpfs(Path.of("/no/such/mount/point")).start());
+        assertTrue(e.getMessage().matches("child step \\d+ \\(mount a tmpfs\\): mount\\(\"tmpfs\", \"/no/such/mount/point\", \"tmpfs\", "
+                + "MS_NOSUID\\|MS_NODEV, \"mode=0755\"\\): ENOENT \\(No such file or directory\\)\\. .*"), e.getMessage());
+        assertEquals(2, e.errno());
+        assertTrue(e.step().orElseThrow().contains("mount a tmpfs"));
+
+        NamespaceException dir = assertThrows(NamespaceException.class, () -> new NamespacedProcessBuilder("true")
+                .directory(Path.of("/no/such/dir")).start());
+        assertTrue(dir.getMessage().contains("chdir(\"/no/such/dir\"): ENOENT"), dir.getMessage());
+        assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+        assertNoChildren();
+    }
+
+    @Test
+    void invalidConfigurationFailsBeforeAnySystemCall() {
+        var fds = TestSupport.openFds();
+        assertMessage("add NamespaceType.UTS", () -> new NamespacedProcessBuilder("true").hostname("x").start());
+        assertMessage("add NamespaceType.MOUNT", () -> new NamespacedProcessBuilder("true").tmpfs(Path.of("/tmp")).start());
+        assertMessage("absolute path", () -> new NamespacedProcessBuilder("true").unshare(NamespaceType.MOUNT)
+                .rootfs(Path.of("relative/root")).start());
+        assertMessage("add NamespaceType.USER", () -> new NamespacedProcessBuilder("true").uidMap(IdMapping.of(0, 0)).start());
+        assertMessage("overlap", () -> new NamespacedProcessBuilder("true").unshare(NamespaceType.USER)
+                .uidMap(new IdMapping(0, 1000, 10), new IdMapping(5, 2000, 10)).start());
+        assertMessage("add NamespaceType.PID", () -> new NamespacedProcessBuilder("true").init(true).start());
+        assertMessage("empty command", () -> new NamespacedProcessBuilder().start());
+        assertThrows(IllegalArgumentException.class, () -> new IdMapping(0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new NamespacedProcessBuilder("true").passFd(5, 1));
+        assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+    }
+
+    @Test
+    void closedNamespaceHandleIsRefused() throws Exception {
+        Namespace ns = Namespace.ofCurrentThread(NamespaceType.UTS);
+        ns.close();
+        assertThrows(IllegalStateException.class, () -> new NamespacedProcessBuilder("true").join(ns).start());
+    }
+
+    @Test
+    void failingParentSetupKillsTheChild() throws Exception {
+        assumeTrue(TestSupport.isRoot());
+        var fds = TestSupport.openFds();
+        long[] seen = new long[1];
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> new NamespacedProcessBuilder("sleep", "60")
+                .unshare(NamespaceType.NETWORK).parentSetup(pid -> {
+                    seen[0] = pid;
+                    throw new java.io.IOException("setup failed on purpose");
+                }).start());
+        assertEquals("setup failed on purpose", e.getMessage());
+        assertTrue(seen[0] > 0);
+        assertTrue(ProcessHandle.of(seen[0]).isEmpty(), "the child is gone and reaped");
+        assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+    }
+
+    private static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e);
+        assertTrue(x.getMessage().contains(part), x.getMessage());
+    }
+
+    /** No child of this JVM is left, zombie or not. */
+    static void assertNoChildren() {
+        Set<Long> children = new java.util.HashSet<>();
+        ProcessHandle.current().children().forEach(c -> children.add(c.pid()));
+        assertEquals(Set.of(), children, "children left behind");
+    }
+}

@@ -1,0 +1,43 @@
+package io.linuxns.internal.spawn;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The bytes in {@link ChildRoutine} are exactly what binutils makes of the assembly source. */
+class ChildRoutineTest {
+
+    @Test
+    void x86_64BytesMatchTheAssemblySource(@TempDir Path tmp) throws Exception {
+        Path source = Path.of("src/main/asm/child-x86_64.s");
+        assertTrue(Files.exists(source), "run from the core module: " + source.toAbsolutePath());
+        assumeTrue(onPath("as") && onPath("objcopy"), "binutils (as, objcopy) not installed");
+        Path obj = tmp.resolve("child.o");
+        Path bin = tmp.resolve("child.bin");
+        run("as", "--64", "-o", obj.toString(), source.toString());
+        run("objcopy", "-O", "binary", "-j", ".text", obj.toString(), bin.toString());
+        assertEquals(HexFormat.of().formatHex(Files.readAllBytes(bin)), HexFormat.of().formatHex(ChildRoutine.X86_64),
+                "ChildRoutine.X86_64 is stale: regenerate it from " + source);
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, tool))) return true;
+        }
+        return false;
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), String.join(" ", cmd));
+    }
+}
