@@ -271,6 +271,23 @@ class SpawnTest {
         }
     }
 
+    @Test
+    void passedDescriptorsMaySwapNumbers() throws Exception {
+        Path a = Files.createTempFile("linuxns-a", ".txt");
+        Path b = Files.createTempFile("linuxns-b", ".txt");
+        try (var fa = new java.io.RandomAccessFile(a.toFile(), "rw"); var fb = new java.io.RandomAccessFile(b.toFile(), "rw")) {
+            int x = fdOf(a), y = fdOf(b);
+            // x goes to y's number and y to x's: neither source may be overwritten before it is used.
+            Spawned s = Spawned.run(new NamespacedProcessBuilder("readlink", "/proc/self/fd/" + y, "/proc/self/fd/" + x)
+                    .passFd(x, y).passFd(y, x));
+            assertEquals(0, s.exit(), s.err());
+            assertEquals(a + "\n" + b + "\n", s.out());
+        } finally {
+            Files.delete(a);
+            Files.delete(b);
+        }
+    }
+
     private static int fdOf(Path file) throws Exception {
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
             for (Path p : s.toList()) {

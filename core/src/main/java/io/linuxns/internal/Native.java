@@ -78,6 +78,9 @@ public final class Native {
     /** {@code int ioctl(int fd, unsigned long request, ... arg)}, with a pointer argument. */
     private static final MethodHandle IOCTL_PTR = variadic(LinuxNs.ioctl.address(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    /** {@code int fcntl(int fd, int cmd, ... int arg)}. */
+    private static final MethodHandle FCNTL = variadic(LinuxNs.fcntl.address(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
     /** {@code long syscall(long nr, ...)} with two integer arguments. */
     private static final MethodHandle SYSCALL2 = variadic(LinuxNs.syscall.address(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
@@ -266,6 +269,19 @@ public final class Native {
         } catch (Throwable t) {
             throw unexpected(t);
         }
+    }
+
+    /** {@code fcntl(fd, F_DUPFD_CLOEXEC, min)}: a close-on-exec copy of {@code fd} numbered {@code min} or above. */
+    public static int dupCloexecAtLeast(int fd, int min) throws NamespaceException {
+        MemorySegment st = callState();
+        int r;
+        try {
+            r = (int) FCNTL.invokeExact(st, fd, LinuxNs.F_DUPFD_CLOEXEC(), min);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        if (r < 0) throw fail("fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")", st);
+        return r;
     }
 
     /** {@code fstat(2)}; returns {st_dev, st_ino}. */

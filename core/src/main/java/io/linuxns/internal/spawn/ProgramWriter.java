@@ -23,11 +23,14 @@ final class ProgramWriter {
     private final ChildProgram p;
     private final Spawner.Request r;
     private final Spawner.Plan plan;
+    private final Map<Integer, Integer> passFds;
 
-    ProgramWriter(ChildProgram program, Spawner.Request request, Spawner.Plan plan) {
+    /** @param passFds child fd to the parent fd it comes from, with sources moved clear of the targets */
+    ProgramWriter(ChildProgram program, Spawner.Request request, Spawner.Plan plan, Map<Integer, Integer> passFds) {
         this.p = program;
         this.r = request;
         this.plan = plan;
+        this.passFds = passFds;
     }
 
     /** The child's copies of the parent's pipe ends: it must not hold them (a read would never see EOF). */
@@ -177,7 +180,7 @@ final class ProgramWriter {
         if (stdio.mergeErrorIntoOutput()) p.syscall("send stderr to stdout", "dup2(1, 2)", 0, LinuxNs.SYS_dup2(), 1, 2);
         p.syscall("mark inherited descriptors close-on-exec", "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)", 0,
                 LinuxNs.SYS_close_range(), 3, 0xFFFF_FFFFL, LinuxNs.CLOSE_RANGE_CLOEXEC());
-        for (Map.Entry<Integer, Integer> e : r.passFds().entrySet()) {
+        for (Map.Entry<Integer, Integer> e : passFds.entrySet()) {
             int child = e.getKey(), parent = e.getValue();
             if (child == parent) {
                 p.syscall("pass a descriptor", "fcntl(" + child + ", F_SETFD, 0)", 0, LinuxNs.SYS_fcntl(), child, LinuxNs.F_SETFD(), 0);

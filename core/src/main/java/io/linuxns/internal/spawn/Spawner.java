@@ -65,7 +65,25 @@ public final class Spawner {
             int cgroupFd = r.cgroup() == null ? -1
                     : fds.add(Native.open(r.cgroup().toString(), LinuxNs.O_RDONLY() | LinuxNs.O_DIRECTORY() | LinuxNs.O_CLOEXEC(), 0));
 
-            ProgramWriter w = new ProgramWriter(program, r, plan);
+            Map<Integer, Integer> passFds = r.passFds();
+            if (!passFds.isEmpty()) {
+                // The passed descriptors are dup2'ed last, onto numbers that may be taken by the error
+                // pipe or by another passed descriptor's source: move those out of the way first.
+                int above = passFds.keySet().stream().mapToInt(Integer::intValue).max().orElse(2) + 1;
+                if (err[1] < above) {
+                    int moved = fds.add(Native.dupCloexecAtLeast(err[1], above));
+                    fds.close(err[1]);
+                    err[1] = moved;
+                }
+                Map<Integer, Integer> safe = new java.util.LinkedHashMap<>();
+                for (Map.Entry<Integer, Integer> e : passFds.entrySet()) {
+                    int source = e.getValue();
+                    boolean clobbered = passFds.containsKey(source) && source != e.getKey();
+                    safe.put(e.getKey(), clobbered ? fds.add(Native.dupCloexecAtLeast(source, above)) : source);
+                }
+                passFds = safe;
+            }
+            ProgramWriter w = new ProgramWriter(program, r, plan, passFds);
             w.closeParentEnds(err[0], sync == null ? -1 : sync[1], ready == null ? -1 : ready[0]);
             if (plan.timeNamespace) w.unshareTime(ready[1]);
             if (sync != null) w.waitForParent(sync[0]);
