@@ -3,6 +3,8 @@
 # The output is committed; running this again must reproduce it byte for byte.
 #
 #   JEXTRACT=/path/to/jextract headers/regenerate.sh      (or jextract on PATH)
+#   headers/regenerate.sh --check    generate into a temporary directory and compare with
+#                                    the committed sources instead (exit 1 on any difference)
 #
 # See README.md in this directory for the jextract and libclang that produced the
 # committed sources, and for the one mechanical post-processing step done below.
@@ -48,6 +50,16 @@ while read -r opt name; do
   fi
 done < <(paste -d' ' - - < <(grep -v -e '^#' -e '^$' "$here/jextract.args"))
 ((missing == 0)) || exit 1
+
+if [[ ${1:-} == --check ]]; then
+  if diff -r "$tmp/${pkg//.//}" "$pkgdir" >/dev/null; then
+    echo "bindings/ is what jextract generates from headers/"
+    exit 0
+  fi
+  diff -r "$tmp/${pkg//.//}" "$pkgdir" | head -20 >&2
+  echo "regenerate.sh: bindings/ differs from jextract's output: run headers/regenerate.sh" >&2
+  exit 1
+fi
 
 rm -rf "$pkgdir"
 mkdir -p "$(dirname "$pkgdir")"
