@@ -770,6 +770,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int NLM_F_ACK() {
         return NLM_F_ACK;
     }
+    private static final int NLM_F_DUMP_INTR = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define NLM_F_DUMP_INTR 16
+     * }
+     */
+    public static int NLM_F_DUMP_INTR() {
+        return NLM_F_DUMP_INTR;
+    }
     private static final int NLM_F_ROOT = (int)256L;
     /**
      * {@snippet lang=c :
@@ -3333,6 +3342,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SOCK_CLOEXEC() {
         return SOCK_CLOEXEC;
+    }
+    private static final int MSG_TRUNC = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.MSG_TRUNC = 32
+     * }
+     */
+    public static int MSG_TRUNC() {
+        return MSG_TRUNC;
     }
 
     private static class socket {
