@@ -4404,6 +4404,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_openat() {
         return SYS_openat;
     }
+    private static final int SYS_pidfd_getfd = (int)438L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_pidfd_getfd 438
+     * }
+     */
+    public static int SYS_pidfd_getfd() {
+        return SYS_pidfd_getfd;
+    }
     private static final int SYS_pidfd_open = (int)434L;
     /**
      * {@snippet lang=c :

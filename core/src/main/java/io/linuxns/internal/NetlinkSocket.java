@@ -28,6 +28,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class NetlinkSocket {
     private NetlinkSocket() {}
 
+    /** {@code ENOTSOCK}, for a descriptor that is a socket of another family. */
+    private static final int ENOTSOCK = 88;
+
     private static final MethodHandle SOCKET = Native.downcall(LinuxNs.socket$address(), LinuxNs.socket$descriptor());
     private static final MethodHandle SETSOCKOPT = Native.downcall(LinuxNs.setsockopt$address(), LinuxNs.setsockopt$descriptor());
     /** {@code int bind(int fd, const struct sockaddr *addr, socklen_t len)}. */
@@ -42,6 +45,10 @@ public final class NetlinkSocket {
     /** {@code ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)}. */
     private static final MethodHandle RECVFROM = Native.downcall(LinuxNs.recvfrom$address(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+
+    /** {@code long syscall(long nr, ...)} with three integer arguments, for {@code pidfd_getfd}. */
+    private static final MethodHandle SYSCALL3 = Native.variadic(LinuxNs.syscall.address(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
 
     /**
      * Opens a {@code NETLINK_ROUTE} socket in the calling thread's network namespace, binds it
@@ -65,6 +72,59 @@ public final class NetlinkSocket {
             if (r != 0) throw new NamespaceException("bind(netlink fd=" + fd + ")", Native.errno(st), null);
             // Both are optional refinements: an older kernel without them still works, with
             // errors lacking the kernel's text and echoing the whole request.
+            setIntOption(arena, fd, LinuxNs.NETLINK_EXT_ACK(), 1);
+            setIntOption(arena, fd, LinuxNs.NETLINK_CAP_ACK(), 1);
+            return fd;
+        } catch (NamespaceException e) {
+            Native.close(fd);
+            throw e;
+        } catch (Throwable t) {
+            Native.close(fd);
+            throw Native.unexpected(t);
+        }
+    }
+
+    /**
+     * Duplicates the netlink socket that process {@code pid} holds as {@code targetFd} into
+     * this process ({@code pidfd_getfd(2)}, Linux 5.6+; needs ptrace access to the process:
+     * the same user, or CAP_SYS_PTRACE), then asks for extended and capped acks on it.
+     *
+     * @return the new file descriptor ({@code O_CLOEXEC})
+     * @throws NamespaceException ESRCH, EPERM, EBADF from the kernel; ENOTSOCK if it is not a
+     *         netlink socket
+     */
+    public static int takeFromProcess(long pid, int targetFd) throws NamespaceException {
+        int pidfd = Native.pidfdOpen(pid);
+        int fd;
+        try {
+            MemorySegment st = Native.callState();
+            long r = (long) SYSCALL3.invokeExact(st, (long) LinuxNs.SYS_pidfd_getfd(), (long) pidfd, (long) targetFd, 0L);
+            if (r < 0) {
+                int e = Native.errno(st);
+                throw new NamespaceException("pidfd_getfd(pid=" + pid + ", fd=" + targetFd + ")", e,
+                        e == Errno.EPERM ? "taking a descriptor needs ptrace access to the process (same user, or CAP_SYS_PTRACE)" : null);
+            }
+            fd = (int) r;
+        } catch (NamespaceException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        } finally {
+            Native.close(pidfd);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment addr = arena.allocate(sockaddr_nl.layout());
+            MemorySegment len = arena.allocateFrom(JAVA_INT, (int) addr.byteSize());
+            MemorySegment st = Native.callState();
+            int r = (int) GETSOCKNAME.invokeExact(st, fd, addr, len);
+            if (r != 0) {
+                throw new NamespaceException("getsockname(fd " + targetFd + " of pid " + pid + ")", Native.errno(st),
+                        "it is not a socket");
+            }
+            if (sockaddr_nl.nl_family(addr) != LinuxNs.AF_NETLINK()) {
+                throw new NamespaceException("getsockname(fd " + targetFd + " of pid " + pid + ")", ENOTSOCK,
+                        "it is a socket of family " + sockaddr_nl.nl_family(addr) + ", not AF_NETLINK");
+            }
             setIntOption(arena, fd, LinuxNs.NETLINK_EXT_ACK(), 1);
             setIntOption(arena, fd, LinuxNs.NETLINK_CAP_ACK(), 1);
             return fd;

@@ -121,6 +121,35 @@ public final class RtNetlink implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens a client on a {@code NETLINK_ROUTE} socket that process {@code pid} holds as
+     * descriptor {@code fd}, duplicated into this JVM with {@code pidfd_getfd(2)} (Linux 5.6+).
+     * The socket stays in the network namespace it was created in.
+     *
+     * <p>This is how an unprivileged JVM configures the network namespace of a child it started
+     * in a user namespace of its own: joining that namespace needs {@code CAP_SYS_ADMIN} in the
+     * JVM's user namespace ({@code setns(2)} fails with EPERM), but a socket created inside it
+     * works, because the creator of a user namespace holds every capability in it. The process
+     * must not read from the socket meanwhile (stop it, or let it wait): replies go to whoever
+     * reads first.
+     *
+     * @throws NamespaceException EPERM without ptrace access to the process (another user),
+     *         EBADF if it has no such descriptor, ENOTSOCK if it is not a netlink socket
+     */
+    public static RtNetlink fromProcess(long pid, int fd) throws NamespaceException {
+        if (pid <= 0) throw new IllegalArgumentException("bad pid " + pid);
+        if (fd < 0) throw new IllegalArgumentException("bad file descriptor " + fd);
+        int socket = NetlinkSocket.takeFromProcess(pid, fd);
+        // The process's namespace names the client; the socket's own may differ if the process
+        // moved since creating it, which toString() cannot tell (SIOCGSKNS could).
+        try (Namespace n = Namespace.ofProcess(pid, NamespaceType.NETWORK)) {
+            return new RtNetlink(socket, n.toString());
+        } catch (NamespaceException | RuntimeException e) {
+            Native.close(socket);
+            throw e;
+        }
+    }
+
     private static void requireNetwork(Namespace ns) {
         if (ns.type() != NamespaceType.NETWORK) {
             throw new IllegalArgumentException("expected a NETWORK namespace, got " + ns.type() + " namespace " + ns);
