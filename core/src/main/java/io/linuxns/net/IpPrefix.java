@@ -94,9 +94,35 @@ public record IpPrefix(InetAddress address, int prefixLength) {
         return a instanceof Inet4Address ? 32 : 128;
     }
 
-    /** {@return {@code ADDRESS/LENGTH}, such as {@code 10.200.1.1/24}} */
+    /** {@return {@code ADDRESS/LENGTH}, such as {@code 10.200.1.1/24} or {@code fd00::1/64} (RFC 5952 form)} */
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + prefixLength;
+        return format(address) + "/" + prefixLength;
+    }
+
+    /** {@return the address as {@code ip} prints it: IPv6 in the RFC 5952 short form, without a scope} */
+    static String format(InetAddress a) {
+        if (a instanceof Inet4Address) return a.getHostAddress();
+        byte[] b = a.getAddress();
+        int[] w = new int[8];
+        for (int i = 0; i < 8; i++) w[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        int bestAt = -1, bestLen = 1; // a single zero group is not shortened
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && w[j] == 0) j++;
+            if (j - i > bestLen) { bestAt = i; bestLen = j - i; }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestAt) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (!sb.isEmpty() && sb.charAt(sb.length() - 1) != ':') sb.append(':');
+            sb.append(Integer.toHexString(w[i]));
+        }
+        return sb.toString();
     }
 }
