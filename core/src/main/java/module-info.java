@@ -9,4 +9,5 @@
 module io.linuxns {
     requires io.linuxns.bindings;
     exports io.linuxns;
+    exports io.linuxns.net;
 }

@@ -779,6 +779,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int NLM_F_ACK() {
         return NLM_F_ACK;
     }
+    private static final int NLM_F_DUMP_INTR = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define NLM_F_DUMP_INTR 16
+     * }
+     */
+    public static int NLM_F_DUMP_INTR() {
+        return NLM_F_DUMP_INTR;
+    }
     private static final int NLM_F_ROOT = (int)256L;
     /**
      * {@snippet lang=c :
@@ -824,6 +833,24 @@ public class LinuxNs extends LinuxNs$shared {
     public static int NLM_F_CREATE() {
         return NLM_F_CREATE;
     }
+    private static final int NLM_F_CAPPED = (int)256L;
+    /**
+     * {@snippet lang=c :
+     * #define NLM_F_CAPPED 256
+     * }
+     */
+    public static int NLM_F_CAPPED() {
+        return NLM_F_CAPPED;
+    }
+    private static final int NLM_F_ACK_TLVS = (int)512L;
+    /**
+     * {@snippet lang=c :
+     * #define NLM_F_ACK_TLVS 512
+     * }
+     */
+    public static int NLM_F_ACK_TLVS() {
+        return NLM_F_ACK_TLVS;
+    }
     private static final int NLMSG_NOOP = (int)1L;
     /**
      * {@snippet lang=c :
@@ -868,6 +895,33 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int NETLINK_EXT_ACK() {
         return NETLINK_EXT_ACK;
+    }
+    private static final int IFA_F_NODAD = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IFA_F_NODAD 2
+     * }
+     */
+    public static int IFA_F_NODAD() {
+        return IFA_F_NODAD;
+    }
+    private static final int IFA_F_PERMANENT = (int)128L;
+    /**
+     * {@snippet lang=c :
+     * #define IFA_F_PERMANENT 128
+     * }
+     */
+    public static int IFA_F_PERMANENT() {
+        return IFA_F_PERMANENT;
+    }
+    private static final int RTPROT_KERNEL = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define RTPROT_KERNEL 2
+     * }
+     */
+    public static int RTPROT_KERNEL() {
+        return RTPROT_KERNEL;
     }
     private static final int RTPROT_BOOT = (int)3L;
     /**
@@ -3298,6 +3352,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SOCK_CLOEXEC() {
         return SOCK_CLOEXEC;
     }
+    private static final int MSG_TRUNC = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.MSG_TRUNC = 32
+     * }
+     */
+    public static int MSG_TRUNC() {
+        return MSG_TRUNC;
+    }
 
     private static class socket {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -3677,6 +3740,24 @@ public class LinuxNs extends LinuxNs$shared {
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
+    }
+    private static final int NLMSGERR_ATTR_MSG = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum nlmsgerr_attrs.NLMSGERR_ATTR_MSG = 1
+     * }
+     */
+    public static int NLMSGERR_ATTR_MSG() {
+        return NLMSGERR_ATTR_MSG;
+    }
+    private static final int NLMSGERR_ATTR_OFFS = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum nlmsgerr_attrs.NLMSGERR_ATTR_OFFS = 2
+     * }
+     */
+    public static int NLMSGERR_ATTR_OFFS() {
+        return NLMSGERR_ATTR_OFFS;
     }
     private static final int IFLA_UNSPEC = (int)0L;
     /**
@@ -4331,6 +4412,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_openat() {
         return SYS_openat;
+    }
+    private static final int SYS_pidfd_getfd = (int)438L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_pidfd_getfd 438
+     * }
+     */
+    public static int SYS_pidfd_getfd() {
+        return SYS_pidfd_getfd;
     }
     private static final int SYS_pidfd_open = (int)434L;
     /**
