@@ -13,7 +13,9 @@
 #   +8  u64  error pipe write end: on failure the child writes {u64 step index, u64 errno}
 #   +64      steps, 64 bytes each:
 #            +0 u32 op      0 = SYSCALL, 1 = FORK_AND_WAIT
-#            +4 u32 flags   1 = ignore failure, 2 = a result of 0 is a failure (errno 0)
+#            +4 u32 flags   1 = ignore failure, 2 = a result of 0 is a failure (errno 0),
+#                           4 = store the result at the address in args[5] (a step using it
+#                               has at most five arguments; the parent reads it, CLONE_VM)
 #            +8 u64 syscall number
 #            +16 u64 args[6]
 #
@@ -55,6 +57,11 @@ next:
     syscall
     cmp rax, -4095
     jae failed
+    test dword ptr [r13+4], 4
+    jz stored
+    mov rdi, [r13+56]
+    mov [rdi], rax
+stored:
     test rax, rax
     jnz advance
     test dword ptr [r13+4], 2

@@ -87,6 +87,7 @@ public final class NamespacedProcessBuilder {
     private int deathSignal;
     private boolean init;
     private boolean preserveCredentials;
+    private boolean loopback;
     private final Map<Integer, Integer> passFds = new LinkedHashMap<>();
     private final List<ParentSetup> parentSetups = new ArrayList<>();
 
@@ -289,6 +290,17 @@ public final class NamespacedProcessBuilder {
         return this;
     }
 
+    /**
+     * Brings up the loopback interface of the new network namespace before the exec, so that
+     * 127.0.0.1 works inside. It works rootless: the child opens a netlink socket inside its
+     * namespaces and the parent configures lo through a copy of it ({@code pidfd_getfd(2)}).
+     * Needs NETWORK among the new namespaces.
+     */
+    public NamespacedProcessBuilder loopback(boolean up) {
+        this.loopback = up;
+        return this;
+    }
+
     // ---- mounts -----------------------------------------------------------------------------
 
     /** Sets the propagation of {@code /} in a new mount namespace; {@link Propagation#PRIVATE} by default. */
@@ -417,7 +429,7 @@ public final class NamespacedProcessBuilder {
         return Spawner.spawn(new Spawner.Request(List.copyOf(command), directory,
                 environment == null ? System.getenv() : Map.copyOf(environment), redirects.clone(), redirectErrorStream,
                 unshared(), List.copyOf(join), uidMap, gidMap, setgroups, hostname, domainname, propagation,
-                List.copyOf(mounts), rootfs, monotonicOffset, boottimeOffset, cgroup, deathSignal, init, preserveCredentials,
+                List.copyOf(mounts), rootfs, monotonicOffset, boottimeOffset, cgroup, deathSignal, init, preserveCredentials, loopback,
                 Map.copyOf(passFds), List.copyOf(parentSetups)));
     }
 }

@@ -39,6 +39,10 @@ public final class RootlessProbe {
             out("pivot", pivot.out().replace('\n', ' ').strip() + " exit " + pivot.exit() + pivot.err().strip());
         }
 
+        Spawned lo = Spawned.sh(new NamespacedProcessBuilder().mapRootToCurrentUser().unshare(NamespaceType.NETWORK).loopback(true),
+                "ip -o link show lo");
+        out("loopback", (lo.out().contains("<LOOPBACK,UP,LOWER_UP>") ? "up" : lo.out()) + " exit " + lo.exit() + lo.err().strip());
+
         Spawned time = Spawned.run(new NamespacedProcessBuilder("cat", "/proc/uptime").mapRootToCurrentUser()
                 .boottimeOffset(Duration.ofDays(50)));
         out("uptime", time.out().split(" ")[0] + " exit " + time.exit() + time.err().strip());

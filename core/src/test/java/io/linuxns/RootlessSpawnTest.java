@@ -113,6 +113,11 @@ class RootlessSpawnTest {
     }
 
     @Test
+    void loopbackUpRootless() {
+        assertEquals("up exit 0", results.get("loopback"));
+    }
+
+    @Test
     void timeOffsetRootless() {
         String[] f = results.get("uptime").split(" ");
         assertTrue(Double.parseDouble(f[0]) > 50 * 86400 - 60, results.get("uptime"));

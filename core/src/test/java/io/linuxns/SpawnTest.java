@@ -302,6 +302,15 @@ class SpawnTest {
     }
 
     @Test
+    void loopbackIsUpInANewNetworkNamespace() throws Exception {
+        Spawned p = Spawned.sh(new NamespacedProcessBuilder().unshare(NamespaceType.NETWORK).loopback(true),
+                "ip -o link show lo");
+        assertTrue(p.out().contains("<LOOPBACK,UP,LOWER_UP>"), p.out() + p.err());
+        Spawned down = Spawned.sh(new NamespacedProcessBuilder().unshare(NamespaceType.NETWORK), "ip -o link show lo");
+        assertFalse(down.out().contains("UP"), down.out());
+    }
+
+    @Test
     void environmentAndDirectory() throws Exception {
         NamespacedProcessBuilder b = new NamespacedProcessBuilder("sh", "-c", "echo $GREETING; pwd").directory(new File("/tmp").toPath());
         b.environment().clear();

@@ -4557,6 +4557,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_setsid() {
         return SYS_setsid;
     }
+    private static final int SYS_socket = (int)41L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_socket 41
+     * }
+     */
+    public static int SYS_socket() {
+        return SYS_socket;
+    }
     private static final int SYS_symlinkat = (int)266L;
     /**
      * {@snippet lang=c :

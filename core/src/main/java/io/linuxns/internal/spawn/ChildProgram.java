@@ -27,6 +27,8 @@ final class ChildProgram implements AutoCloseable {
     static final int IGNORE_FAILURE = 1;
     /** A result of 0 is a failure too (a sync read that met EOF: the parent gave up). */
     static final int ZERO_FAILS = 2;
+    /** The result is stored at the address in args[5], where the parent reads it. */
+    static final int STORE_RESULT = 4;
 
     private static final int HEADER = 64;
     private static final int STEP = 64;
@@ -85,6 +87,11 @@ final class ChildProgram implements AutoCloseable {
         }
         array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
         return array.address();
+    }
+
+    /** A zeroed 8-byte slot for a {@link #STORE_RESULT} step. */
+    MemorySegment slot() {
+        return arena.allocate(JAVA_LONG);
     }
 
     /** {@code size} zeroed bytes in the program's memory. */

@@ -32,15 +32,15 @@ final class ParentSide {
         this.proc = "/proc/" + child.pid() + "/";
     }
 
-    /** Waits until the child has unshared its time namespace; EOF means it failed first. */
-    void awaitTimeNamespace(int readyFd) throws IOException {
+    /** Waits for the child's ready byte (time namespace made, netlink socket open); EOF means it failed first. */
+    void awaitReady(int readyFd) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             long n;
             do {
                 n = Native.rawRead(readyFd, arena.allocate(8), 1);
             } while (n == -Errno.EINTR);
             if (n != 1) throw new NamespaceException("read(time namespace ready pipe)", n < 0 ? (int) -n : 0,
-                    "the child ended before creating its time namespace");
+                    "the child ended before it was ready");
         }
     }
 
@@ -103,6 +103,13 @@ final class ParentSide {
 
     private static void offset(StringBuilder sb, String clock, Duration d) {
         if (!d.isZero()) sb.append(clock).append(' ').append(d.getSeconds()).append(' ').append(d.getNano()).append('\n');
+    }
+
+    /** Brings up lo through the socket the child opened in its network namespace. */
+    void loopbackUp(int childSocketFd) throws IOException {
+        try (io.linuxns.net.RtNetlink nl = io.linuxns.net.RtNetlink.fromProcess(child.pid(), childSocketFd)) {
+            nl.setUp("lo");
+        }
     }
 
     void runSetups() throws IOException {

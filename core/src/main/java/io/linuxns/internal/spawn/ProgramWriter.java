@@ -41,9 +41,24 @@ final class ProgramWriter {
     }
 
     /** A new time namespace for the exec'd program, whose offsets the parent then writes. */
-    void unshareTime(int readyFd) {
+    void unshareTime() {
         p.syscall("create a time namespace", "unshare(CLONE_NEWTIME)", 0, LinuxNs.SYS_unshare(), LinuxNs.CLONE_NEWTIME());
-        p.syscall("tell the parent", "write(" + readyFd + ", 1)", 0, LinuxNs.SYS_write(), readyFd, p.bytes(new byte[] {'t'}), 1);
+    }
+
+    /**
+     * A NETLINK_ROUTE socket created inside the new network namespace, by a process that holds
+     * every capability there; the parent takes a copy with pidfd_getfd and configures the
+     * namespace through it, rootless too.
+     */
+    void openNetlinkSocket(java.lang.foreign.MemorySegment slot) {
+        p.syscall("open a netlink socket in the new network namespace", "socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE)",
+                ChildProgram.STORE_RESULT, LinuxNs.SYS_socket(), LinuxNs.AF_NETLINK(), LinuxNs.SOCK_RAW() | LinuxNs.SOCK_CLOEXEC(),
+                LinuxNs.NETLINK_ROUTE(), 0, 0, slot.address());
+    }
+
+    /** One byte on the ready pipe: the parent may now look at what the steps before made. */
+    void tellParent(int readyFd) {
+        p.syscall("tell the parent", "write(" + readyFd + ", 1)", 0, LinuxNs.SYS_write(), readyFd, p.bytes(new byte[] {'r'}), 1);
     }
 
     void waitForParent(int syncFd) {

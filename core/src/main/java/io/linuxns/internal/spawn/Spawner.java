@@ -45,7 +45,7 @@ public final class Spawner {
                           String hostname, String domainname, Propagation propagation,
                           List<Mount> mounts, Path rootfs,
                           Duration monotonicOffset, Duration boottimeOffset, Path cgroup,
-                          int deathSignal, boolean init, boolean preserveCredentials, Map<Integer, Integer> passFds,
+                          int deathSignal, boolean init, boolean preserveCredentials, boolean loopback, Map<Integer, Integer> passFds,
                           List<NamespacedProcessBuilder.ParentSetup> parentSetups) {}
 
     /** Signals an init or forwarder passes on to the command. */
@@ -61,7 +61,8 @@ public final class Spawner {
             Stdio stdio = Stdio.open(r, fds);
             int[] err = fds.pipe();
             int[] sync = plan.needsSync ? fds.pipe() : null;
-            int[] ready = plan.timeNamespace ? fds.pipe() : null;
+            int[] ready = plan.needsReady ? fds.pipe() : null;
+            MemorySegment netlinkSlot = r.loopback() ? program.slot() : null;
             int cgroupFd = r.cgroup() == null ? -1
                     : fds.add(Native.open(r.cgroup().toString(), LinuxNs.O_RDONLY() | LinuxNs.O_DIRECTORY() | LinuxNs.O_CLOEXEC(), 0));
 
@@ -85,7 +86,9 @@ public final class Spawner {
             }
             ProgramWriter w = new ProgramWriter(program, r, plan, passFds);
             w.closeParentEnds(err[0], sync == null ? -1 : sync[1], ready == null ? -1 : ready[0]);
-            if (plan.timeNamespace) w.unshareTime(ready[1]);
+            if (plan.timeNamespace) w.unshareTime();
+            if (netlinkSlot != null) w.openNetlinkSocket(netlinkSlot);
+            if (ready != null) w.tellParent(ready[1]);
             if (sync != null) w.waitForParent(sync[0]);
             w.joinNamespaces();
             w.unshareAfterJoin();
@@ -119,9 +122,10 @@ public final class Spawner {
 
             ParentSide parent = new ParentSide(r, plan, child);
             try {
-                if (ready != null) parent.awaitTimeNamespace(ready[0]);
+                if (ready != null) parent.awaitReady(ready[0]);
                 parent.writeMaps();
-                if (ready != null) parent.writeTimeOffsets();
+                if (plan.timeNamespace) parent.writeTimeOffsets();
+                if (netlinkSlot != null) parent.loopbackUp((int) netlinkSlot.get(JAVA_LONG, 0));
                 parent.runSetups();
                 if (sync != null) {
                     parent.release(sync[1]);
@@ -154,6 +158,7 @@ public final class Spawner {
         long cloneFlags;
         boolean needsSync;
         boolean timeNamespace;
+        boolean needsReady;
         boolean forkIntoPidNamespace;
         boolean hasMountNamespace;
         int unshareInChild;
@@ -237,7 +242,11 @@ public final class Spawner {
                     }
                 }
             }
-            p.needsSync = !r.uidMap().isEmpty() || !r.gidMap().isEmpty() || r.setgroups() != null || p.timeNamespace
+            if (r.loopback() && !r.unshare().contains(NamespaceType.NETWORK)) {
+                throw new IllegalArgumentException("loopback(true) brings up lo in a new network namespace: add NamespaceType.NETWORK");
+            }
+            p.needsReady = p.timeNamespace || r.loopback();
+            p.needsSync = r.loopback() || !r.uidMap().isEmpty() || !r.gidMap().isEmpty() || r.setgroups() != null || p.timeNamespace
                     || !r.parentSetups().isEmpty();
             boolean childStays = r.init() || p.forkIntoPidNamespace;
             if (!p.needsSync && !childStays) {
