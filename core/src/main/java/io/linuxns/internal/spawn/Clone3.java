@@ -78,11 +78,10 @@ final class Clone3 {
      */
     static Child clone(ChildProgram program, MemorySegment encoded, long flags, int cgroupFd) throws NamespaceException {
         MemorySegment code = routine();
-        Arena arena = program.arena();
-        MemorySegment stack = arena.allocate(STACK_SIZE, 16);
+        MemorySegment stack = program.allocate(STACK_SIZE, 16);
         stack.set(JAVA_LONG, STACK_SIZE - 16, code.address());
-        MemorySegment args = arena.allocate(clone_args.layout());
-        MemorySegment pidfd = arena.allocate(JAVA_INT);
+        MemorySegment args = program.allocate(clone_args.layout().byteSize(), clone_args.layout().byteAlignment());
+        MemorySegment pidfd = program.allocate(8, 8);
         pidfd.set(JAVA_INT, 0, -1);
         long all = flags | LinuxNs.CLONE_VM() | LinuxNs.CLONE_PIDFD() | (cgroupFd >= 0 ? LinuxNs.CLONE_INTO_CGROUP() : 0);
         clone_args.flags(args, all);
@@ -91,26 +90,22 @@ final class Clone3 {
         clone_args.stack(args, stack.address());
         clone_args.stack_size(args, STACK_SIZE - 16);
         if (cgroupFd >= 0) clone_args.cgroup(args, cgroupFd);
-        MemorySegment blocked = arena.allocate(sigset_t.layout());
-        MemorySegment saved = arena.allocate(sigset_t.layout());
-        for (long i = 0; i < blocked.byteSize(); i += 8) blocked.set(JAVA_LONG, i, -1L);
-        long sync = 0;
-        for (int s : new int[] {LinuxNs.SIGSEGV(), LinuxNs.SIGBUS(), LinuxNs.SIGILL(), LinuxNs.SIGFPE(), LinuxNs.SIGTRAP()}) {
-            sync |= 1L << (s - 1);
-        }
-        blocked.set(JAVA_LONG, 0, ~sync);
         long size = clone_args.layout().byteSize();
+        // The program's memory is confined to this thread: the origin thread gets bare addresses.
+        MemorySegment argsAddress = MemorySegment.ofAddress(args.address());
+        MemorySegment programAddress = MemorySegment.ofAddress(encoded.address());
 
         long[] result = OriginThread.call(() -> {
-            Native.pthreadSigmask(LinuxNs.SIG_BLOCK(), blocked, saved);
+            SignalMasks masks = SignalMasks.get();
+            Native.pthreadSigmask(LinuxNs.SIG_BLOCK(), masks.blocked, masks.saved);
             MemorySegment st = Native.callState();
             long pid;
             try {
-                pid = (long) SYSCALL.invokeExact(st, (long) LinuxNs.SYS_clone3(), args, size, encoded);
+                pid = (long) SYSCALL.invokeExact(st, (long) LinuxNs.SYS_clone3(), argsAddress, size, programAddress);
             } catch (Throwable t) {
                 throw new AssertionError(t);
             } finally {
-                Native.pthreadSigmask(LinuxNs.SIG_SETMASK(), saved, MemorySegment.NULL);
+                Native.pthreadSigmask(LinuxNs.SIG_SETMASK(), masks.saved, MemorySegment.NULL);
             }
             return new long[] {pid, pid < 0 ? Native.errno(st) : 0};
         });
@@ -119,6 +114,28 @@ final class Clone3 {
             throw new NamespaceException("clone3(" + Flags.clone(all) + ")", errno, hint(errno, all));
         }
         return new Child(result[0], pidfd.get(JAVA_INT, 0));
+    }
+
+    /** The origin thread's signal sets, made once: every signal but the synchronous faults, and room for the old mask. */
+    private static final class SignalMasks {
+        private static SignalMasks instance;
+        final MemorySegment blocked = Arena.global().allocate(sigset_t.layout());
+        final MemorySegment saved = Arena.global().allocate(sigset_t.layout());
+
+        private SignalMasks() {
+            for (long i = 0; i < blocked.byteSize(); i += 8) blocked.set(JAVA_LONG, i, -1L);
+            long sync = 0;
+            for (int s : new int[] {LinuxNs.SIGSEGV(), LinuxNs.SIGBUS(), LinuxNs.SIGILL(), LinuxNs.SIGFPE(), LinuxNs.SIGTRAP()}) {
+                sync |= 1L << (s - 1);
+            }
+            blocked.set(JAVA_LONG, 0, ~sync);
+        }
+
+        /** Only the origin thread calls this, so no lock is needed. */
+        static SignalMasks get() {
+            if (instance == null) instance = new SignalMasks();
+            return instance;
+        }
     }
 
     private static String hint(int errno, long flags) {

@@ -55,7 +55,7 @@ public final class Spawner {
         Plan plan = Plan.of(r); // all validation, before any system call
         List<String> candidates = Executables.candidates(r);
         Fds fds = new Fds();
-        ChildProgram program = new ChildProgram();
+        ChildProgram program = new ChildProgram(r.init() || plan.forkIntoPidNamespace);
         boolean programOwned = false;
         try {
             Stdio stdio = Stdio.open(r, fds);
