@@ -70,9 +70,15 @@ final class NsenterCommand implements Callable<Integer> {
         List<Namespace> handles = new ArrayList<>();
         try {
             for (Map.Entry<NamespaceType, Optional<Path>> e : selected.entrySet()) {
-                handles.add(open(e.getKey(), e.getValue()));
+                try {
+                    handles.add(open(e.getKey(), e.getValue()));
+                } catch (NamespaceException bad) {
+                    // A wrong PID or file is the caller's mistake, exit 1 as nsenter(1); not a failed setup.
+                    throw CliException.usage(bad.getMessage());
+                }
             }
             if (all) {
+                if (!Files.isDirectory(Path.of("/proc/" + target))) throw CliException.usage("there is no process with pid " + target);
                 for (NamespaceType t : NamespaceType.values()) {
                     if (selected.containsKey(t)) continue;
                     Path link = Path.of("/proc/" + target + "/ns/" + t.procName());
