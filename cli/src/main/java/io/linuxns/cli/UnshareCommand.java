@@ -151,16 +151,11 @@ final class UnshareCommand implements Callable<Integer> {
         } else if (innerGid != null) {
             sg = SetGroups.DENY; // what an unprivileged gid_map needs, and what util-linux writes
         }
-        boolean user = !uids.isEmpty() || !gids.isEmpty() || sg != null;
-        if (user) b.unshare(NamespaceType.USER);
+        // Maps and setgroups are for a new user namespace: they imply -U, as in util-linux.
+        if (!uids.isEmpty() || !gids.isEmpty() || sg != null) b.unshare(NamespaceType.USER);
         if (!uids.isEmpty()) b.uidMap(uids);
         if (!gids.isEmpty()) b.gidMap(gids);
-        if (sg != null) {
-            if (!user && !b.unshared().contains(NamespaceType.USER)) {
-                throw CliException.usage("--setgroups needs a new user namespace (-U)");
-            }
-            b.setgroups(sg);
-        }
+        if (sg != null) b.setgroups(sg);
     }
 
     private void mounts(NamespacedProcessBuilder b) throws CliException {
