@@ -1,0 +1,155 @@
+package io.linuxns.cli;
+
+import io.linuxns.Namespace;
+import io.linuxns.NamespaceException;
+import io.linuxns.NamespaceType;
+import io.linuxns.NamespacedProcessBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code linuxns nsenter}: util-linux {@code nsenter(1)} on {@link NamespacedProcessBuilder#join}.
+ * The namespaces are joined with {@code setns(2)} by the new child, which is single-threaded, so
+ * user namespaces can be entered too (a JVM thread never could); a PID namespace is entered
+ * through an intermediate process, as {@code nsenter} forks.
+ *
+ * <p>Differences: the uid and gid are never changed on entering a user namespace (as with
+ * {@code --preserve-credentials}, since the spawn API has no setuid step), so
+ * {@code -S}/{@code -G} are not offered; {@code --root} works only where it is a no-op (the
+ * target's root is the root of its mount namespace, entered with {@code -m}).
+ */
+@Command(name = "nsenter", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a program in the namespaces of another process, like nsenter(1).",
+                "With -t PID a type option enters that process's namespace; with =FILE (for example"
+                        + " --net=/run/netns/NAME) the namespace file FILE."},
+        footer = {"", "Examples:", "  linuxns nsenter -t 1234 -u hostname", "  linuxns nsenter -t 1234 -a sh",
+                "  linuxns nsenter --net=/run/netns/blue ip link"})
+final class NsenterCommand implements Callable<Integer> {
+    @Mixin
+    DebugOption debug;
+
+    @Option(names = {"-t", "--target"}, paramLabel = "PID", description = "Target process to get namespaces from.")
+    Long target;
+
+    @Option(names = {"-a", "--all"}, description = "Enter every namespace of the target that differs from ours.")
+    boolean all;
+
+    @Mixin
+    NamespaceOptions namespaces;
+
+    @Option(names = "--preserve-credentials", description = "Do not touch uids or gids (linuxns never does: accepted for compatibility).")
+    boolean preserveCredentials;
+
+    @Option(names = {"-r", "--root"}, arity = "0..1", paramLabel = "DIR", preprocessor = AttachedValueOnly.class,
+            description = "Root directory: only the target's own root, with -m.")
+    String root;
+
+    @Option(names = {"-w", "--wd"}, arity = "0..1", paramLabel = "DIR", preprocessor = AttachedValueOnly.class,
+            description = "Working directory (default with -w alone: the target's).")
+    String wd;
+
+    @Parameters(paramLabel = "PROGRAM", arity = "0..*", description = "The program and its arguments (default: $SHELL or /bin/sh).")
+    List<String> command = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (target != null && target <= 0) throw CliException.usage("invalid target PID: " + target);
+        Map<NamespaceType, Optional<Path>> selected = namespaces.selected();
+        if (all && target == null) throw CliException.usage("no target PID specified for --all");
+        List<Namespace> handles = new ArrayList<>();
+        try {
+            for (Map.Entry<NamespaceType, Optional<Path>> e : selected.entrySet()) {
+                try {
+                    handles.add(open(e.getKey(), e.getValue()));
+                } catch (NamespaceException bad) {
+                    // A wrong PID or file is the caller's mistake, exit 1 as nsenter(1); not a failed setup.
+                    throw CliException.usage(bad.getMessage());
+                }
+            }
+            if (all) {
+                if (!Files.isDirectory(Path.of("/proc/" + target))) throw CliException.usage("there is no process with pid " + target);
+                for (NamespaceType t : NamespaceType.values()) {
+                    if (selected.containsKey(t)) continue;
+                    Path link = Path.of("/proc/" + target + "/ns/" + t.procName());
+                    if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue; // kernel without this type
+                    // As nsenter: skip what we are in already (entering one's own user namespace is EINVAL).
+                    if (sameAsOurs(link, t)) continue;
+                    handles.add(Namespace.ofProcess(target, t));
+                }
+            }
+            if (handles.isEmpty() && !all) throw CliException.usage("no namespace specified (use -a or a type option such as -n)");
+            NamespacedProcessBuilder b = new NamespacedProcessBuilder(command.isEmpty() ? List.of(UnshareCommand.defaultShell()) : command);
+            b.join(handles.toArray(Namespace[]::new));
+            boolean joinsMount = handles.stream().anyMatch(ns -> ns.type() == NamespaceType.MOUNT);
+            checkRoot(joinsMount);
+            if (wd != null) b.directory(workingDirectory());
+            // The handles must stay open until start() returns; ChildRunner waits past that.
+            return ChildRunner.run(b);
+        } finally {
+            for (Namespace ns : handles) ns.close();
+        }
+    }
+
+    private Namespace open(NamespaceType type, Optional<Path> file) throws CliException, NamespaceException {
+        if (file.isPresent()) {
+            Namespace ns = Namespace.open(file.get());
+            if (ns.type() != type) {
+                ns.close();
+                throw CliException.usage(file.get() + " is a " + ns.type().procName() + " namespace, not " + type.procName());
+            }
+            return ns;
+        }
+        if (target == null) throw CliException.usage("neither filename nor target pid supplied for ns/" + type.procName());
+        return Namespace.ofProcess(target, type);
+    }
+
+    private static boolean sameAsOurs(Path link, NamespaceType t) {
+        try {
+            return Files.readSymbolicLink(link).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/" + t.procName())));
+        } catch (IOException e) {
+            return false; // cannot tell: try to enter it, and let setns say why not
+        }
+    }
+
+    /** -r: without chroot in the spawn API, only the target's root that entering its mount namespace gives already. */
+    private void checkRoot(boolean joinsMount) throws CliException {
+        if (root == null) return;
+        boolean targetsOwnRoot;
+        if (root.isEmpty()) {
+            if (target == null) throw CliException.usage("--root without a directory needs a target PID (-t)");
+            try {
+                targetsOwnRoot = Files.readSymbolicLink(Path.of("/proc/" + target + "/root")).toString().equals("/");
+            } catch (IOException e) {
+                throw new CliException(ExitCodes.SETUP_FAILED, "cannot read the root of process " + target + ": " + e.getMessage());
+            }
+        } else {
+            targetsOwnRoot = Path.of(root).normalize().toString().equals("/");
+        }
+        if (!targetsOwnRoot || !joinsMount) {
+            throw CliException.usage("--root is supported only as the root of the entered mount namespace (with -m);"
+                    + " linuxns does not chroot");
+        }
+    }
+
+    private Path workingDirectory() throws CliException {
+        if (!wd.isEmpty()) return Path.of(wd);
+        if (target == null) throw CliException.usage("--wd without a directory needs a target PID (-t)");
+        try {
+            // The target's cwd as the target sees it, valid once its mount namespace is entered.
+            return Files.readSymbolicLink(Path.of("/proc/" + target + "/cwd"));
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.SETUP_FAILED, "cannot read the working directory of process " + target + ": " + e.getMessage());
+        }
+    }
+}

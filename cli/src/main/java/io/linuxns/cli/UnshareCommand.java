@@ -1,0 +1,215 @@
+package io.linuxns.cli;
+
+import io.linuxns.IdMapping;
+import io.linuxns.Namespace;
+import io.linuxns.NamespaceException;
+import io.linuxns.NamespaceType;
+import io.linuxns.NamespacedProcessBuilder;
+import io.linuxns.Propagation;
+import io.linuxns.SetGroups;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code linuxns unshare}: util-linux {@code unshare(1)} on {@link NamespacedProcessBuilder}.
+ *
+ * <p>Differences, all from the model "the command is always a new process": linuxns always
+ * behaves as with {@code --fork} ({@code -f} is accepted), so with {@code -p} the command itself
+ * is PID 1; {@code --root} is a {@code pivot_root(2)} in a new mount namespace (implied) rather
+ * than a {@code chroot(2)}; {@code --monotonic} and {@code --boottime} imply {@code -T}; a command
+ * killed by a signal gives exit status 128+N instead of re-raising the signal.
+ */
+@Command(name = "unshare", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a program with some namespaces unshared from the parent, like unshare(1).",
+                "With =FILE a namespace is persisted on FILE (a bind mount; remove it with umount FILE).",
+                "linuxns always forks: with -p the program is PID 1 of the new PID namespace."},
+        footer = {"", "Examples:", "  linuxns unshare -r id -u", "  linuxns unshare -u sh -c 'hostname x; hostname'",
+                "  linuxns unshare -pf --mount-proc -r ps"})
+final class UnshareCommand implements Callable<Integer> {
+    @Mixin
+    DebugOption debug;
+
+    @Mixin
+    UnshareNamespaceOptions namespaces;
+
+    @Option(names = {"-f", "--fork"}, description = "Accepted for compatibility: the program always runs in a new process.")
+    boolean fork;
+
+    @Option(names = {"-r", "--map-root-user"}, description = "Map your uid and gid to root in a new user namespace (implies -U).")
+    boolean mapRoot;
+
+    @Option(names = {"-c", "--map-current-user"}, description = "Map your uid and gid to themselves (implies -U).")
+    boolean mapCurrent;
+
+    @Option(names = "--map-user", paramLabel = "UID|NAME", description = "Map your uid to UID (implies -U).")
+    String mapUser;
+
+    @Option(names = "--map-group", paramLabel = "GID|NAME", description = "Map your gid to GID (implies -U).")
+    String mapGroup;
+
+    @Option(names = "--map-users", paramLabel = "INNER:OUTER:COUNT", description = {"Map COUNT uids from OUTER to INNER (implies -U;"
+            + " util-linux 2.38's OUTER,INNER,COUNT is accepted too). Repeatable; more than your own uid needs root."})
+    List<String> mapUsers = new ArrayList<>();
+
+    @Option(names = "--map-groups", paramLabel = "INNER:OUTER:COUNT", description = "Map COUNT gids from OUTER to INNER (implies -U).")
+    List<String> mapGroups = new ArrayList<>();
+
+    @Option(names = "--setgroups", paramLabel = "allow|deny", description = "Allow or deny setgroups(2) in the new user namespace.")
+    String setgroups;
+
+    @Option(names = "--kill-child", arity = "0..1", paramLabel = "SIGNAL", preprocessor = AttachedValueOnly.class,
+            description = "Send SIGNAL (default SIGKILL) to the program when linuxns dies.")
+    String killChild;
+
+    @Option(names = "--mount-proc", arity = "0..1", paramLabel = "DIR", preprocessor = AttachedValueOnly.class,
+            description = "Mount a new proc file system on DIR (default /proc) first (implies -m).")
+    String mountProc;
+
+    @Option(names = "--propagation", paramLabel = "private|shared|slave|unchanged",
+            description = "Propagation of / in the new mount namespace (default private).")
+    String propagation;
+
+    @Option(names = {"-R", "--root"}, paramLabel = "DIR", description = "Make DIR the root directory (pivot_root in a new mount namespace; implies -m).")
+    Path root;
+
+    @Option(names = {"-w", "--wd"}, paramLabel = "DIR", description = "Change to DIR (inside --root if given).")
+    Path wd;
+
+    @Option(names = "--monotonic", paramLabel = "SECONDS", description = "Offset of CLOCK_MONOTONIC in the new time namespace (implies -T).")
+    Long monotonic;
+
+    @Option(names = "--boottime", paramLabel = "SECONDS", description = "Offset of CLOCK_BOOTTIME in the new time namespace (implies -T).")
+    Long boottime;
+
+    @Parameters(paramLabel = "PROGRAM", arity = "0..*", description = "The program and its arguments (default: $SHELL or /bin/sh).")
+    List<String> command = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Map<NamespaceType, Optional<Path>> selected = namespaces.selected();
+        NamespacedProcessBuilder b = new NamespacedProcessBuilder(command.isEmpty() ? List.of(defaultShell()) : command);
+        b.unshare(selected.keySet());
+        idMaps(b);
+        mounts(b);
+        if (monotonic != null) b.monotonicOffset(Duration.ofSeconds(monotonic));
+        if (boottime != null) b.boottimeOffset(Duration.ofSeconds(boottime));
+        if (killChild != null) b.dieWithParent(killChild.isEmpty() ? 9 : Signals.parse(killChild));
+        if (wd != null) b.directory(root != null ? RunCommand.absoluteInside(wd, "--wd") : wd.toAbsolutePath());
+        persist(b, selected);
+        return ChildRunner.run(b);
+    }
+
+    static String defaultShell() {
+        String shell = System.getenv("SHELL");
+        return shell == null || shell.isEmpty() ? "/bin/sh" : shell;
+    }
+
+    private void idMaps(NamespacedProcessBuilder b) throws CliException {
+        Accounts accounts = null;
+        List<IdMapping> uids = new ArrayList<>(), gids = new ArrayList<>();
+        long uid = Credentials.uid(), gid = Credentials.gid();
+        // One single-id mapping of the caller, the last option winning as in util-linux.
+        Long innerUid = null, innerGid = null;
+        if (mapRoot) innerUid = innerGid = 0L;
+        if (mapCurrent) {
+            innerUid = uid;
+            innerGid = gid;
+        }
+        if (mapUser != null) {
+            accounts = Accounts.load();
+            innerUid = accounts.uid(mapUser).orElseThrow(() -> CliException.usage("no such user: " + mapUser));
+        }
+        if (mapGroup != null) {
+            if (accounts == null) accounts = Accounts.load();
+            innerGid = accounts.gid(mapGroup).orElseThrow(() -> CliException.usage("no such group: " + mapGroup));
+        }
+        if (innerUid != null) uids.add(IdMapping.of(innerUid, uid));
+        if (innerGid != null) gids.add(IdMapping.of(innerGid, gid));
+        for (String s : mapUsers) uids.add(IdRanges.parse("--map-users", s));
+        for (String s : mapGroups) gids.add(IdRanges.parse("--map-groups", s));
+
+        SetGroups sg = null;
+        if (setgroups != null) {
+            sg = switch (setgroups) {
+                case "allow" -> SetGroups.ALLOW;
+                case "deny" -> SetGroups.DENY;
+                default -> throw CliException.usage("unsupported --setgroups argument '" + setgroups + "' (use allow or deny)");
+            };
+            if (sg == SetGroups.ALLOW && innerGid != null && gid != 0) {
+                throw CliException.usage("options --setgroups=allow and --map-group are mutually exclusive");
+            }
+        } else if (innerGid != null) {
+            sg = SetGroups.DENY; // what an unprivileged gid_map needs, and what util-linux writes
+        }
+        // Maps and setgroups are for a new user namespace: they imply -U, as in util-linux.
+        if (!uids.isEmpty() || !gids.isEmpty() || sg != null) b.unshare(NamespaceType.USER);
+        if (!uids.isEmpty()) b.uidMap(uids);
+        if (!gids.isEmpty()) b.gidMap(gids);
+        if (sg != null) b.setgroups(sg);
+    }
+
+    private void mounts(NamespacedProcessBuilder b) throws CliException {
+        if (propagation != null) {
+            b.propagation(switch (propagation) {
+                case "private" -> Propagation.PRIVATE;
+                case "shared" -> Propagation.SHARED;
+                case "slave" -> Propagation.SLAVE;
+                case "unchanged" -> Propagation.UNCHANGED;
+                default -> throw CliException.usage("unsupported propagation mode: " + propagation);
+            });
+        }
+        if (root != null) {
+            b.unshare(NamespaceType.MOUNT);
+            b.rootfs(root.toAbsolutePath().normalize());
+        }
+        if (mountProc != null) {
+            b.unshare(NamespaceType.MOUNT);
+            Path dir = mountProc.isEmpty() ? Path.of("/proc") : Path.of(mountProc);
+            b.mountProc(root != null ? RunCommand.absoluteInside(dir, "--mount-proc") : dir.toAbsolutePath());
+        }
+    }
+
+    /**
+     * {@code --TYPE=FILE}: bind-mount the child's new namespace onto FILE while the child waits
+     * before exec, as util-linux does before its exec. A new time namespace is entered only at
+     * exec, so before it the child's is {@code time_for_children}.
+     */
+    private static void persist(NamespacedProcessBuilder b, Map<NamespaceType, Optional<Path>> selected) {
+        Map<NamespaceType, Path> files = new java.util.EnumMap<>(NamespaceType.class);
+        selected.forEach((t, f) -> f.ifPresent(p -> files.put(t, p.toAbsolutePath().normalize())));
+        if (files.isEmpty()) return;
+        b.parentSetup(pid -> {
+            List<Path> done = new ArrayList<>();
+            try {
+                for (Map.Entry<NamespaceType, Path> e : files.entrySet()) {
+                    try (Namespace ns = e.getKey() == NamespaceType.TIME
+                            ? Namespace.open(Path.of("/proc/" + pid + "/ns/time_for_children"))
+                            : Namespace.ofProcess(pid, e.getKey())) {
+                        ns.persist(e.getValue());
+                    }
+                    done.add(e.getValue());
+                }
+            } catch (NamespaceException | RuntimeException ex) {
+                // The child is killed when a setup fails: leave no half of the persisted files behind.
+                for (Path p : done) {
+                    try {
+                        Namespace.unpersist(p);
+                    } catch (NamespaceException ignored) {
+                        // best effort; the first error is the one to report
+                    }
+                }
+                throw ex;
+            }
+        });
+    }
+}

@@ -1,0 +1,74 @@
+package io.linuxns.cli;
+
+import io.linuxns.cli.Cli.Result;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static io.linuxns.cli.Cli.exec;
+import static io.linuxns.cli.Cli.linuxns;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** {@code linuxns nsenter}, against util-linux {@code nsenter(1)}, into a util-linux made target. */
+class NsenterIT {
+    static TargetProcess target;
+    static String pid;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Cli.isRoot(), "entering another process's namespaces needs root (ptrace access and CAP_SYS_ADMIN)");
+        target = new TargetProcess("nsenter-target");
+        pid = Long.toString(target.pid());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (target != null) target.close();
+    }
+
+    @Test
+    void utsLikeUtilLinux() {
+        Result ours = linuxns("nsenter", "-t", pid, "-u", "hostname");
+        assertEquals(0, ours.exit(), ours::toString);
+        assertEquals("nsenter-target", ours.line());
+        assertEquals(exec("nsenter", "-t", pid, "-u", "hostname").line(), ours.line());
+    }
+
+    @Test
+    void allEntersEveryDifferingNamespaceIncludingUser() {
+        Result ours = linuxns("nsenter", "-t", pid, "-a", "sh", "-c", "hostname; readlink /proc/self/ns/user /proc/self/ns/net");
+        assertEquals(0, ours.exit(), ours::toString);
+        Result util = exec("nsenter", "-t", pid, "-a", "sh", "-c", "hostname; readlink /proc/self/ns/user /proc/self/ns/net");
+        assertEquals(util.out(), ours.out());
+        assertTrue(ours.out().startsWith("nsenter-target\n"), ours::toString);
+    }
+
+    @Test
+    void namespaceFileInsteadOfTarget() {
+        String file = "/proc/" + pid + "/ns/net";
+        Result ours = linuxns("nsenter", "--net=" + file, "readlink", "/proc/self/ns/net");
+        assertEquals(0, ours.exit(), ours::toString);
+        assertEquals(exec("readlink", file).line(), ours.line());
+        Result shortForm = linuxns("nsenter", "-n" + file, "readlink", "/proc/self/ns/net");
+        assertEquals(ours.line(), shortForm.line(), shortForm::toString);
+    }
+
+    @Test
+    void exitStatusIsTheCommands() {
+        assertEquals(5, linuxns("nsenter", "-t", pid, "-u", "sh", "-c", "exit 5").exit());
+    }
+
+    @Test
+    void badInput() {
+        Result noTarget = linuxns("nsenter", "-u", "hostname");
+        assertEquals(1, noTarget.exit(), noTarget::toString);
+        assertEquals("linuxns: neither filename nor target pid supplied for ns/uts", noTarget.err().strip());
+        Result gone = linuxns("nsenter", "-t", "999999999", "-u", "hostname");
+        assertEquals(1, gone.exit(), gone::toString);
+        assertTrue(gone.err().startsWith("linuxns: ") && gone.err().strip().lines().count() == 1, gone::toString);
+        Result nothing = linuxns("nsenter", "-t", pid, "true");
+        assertEquals(1, nothing.exit(), nothing::toString);
+    }
+}

@@ -1,0 +1,74 @@
+package io.linuxns.cli;
+
+import io.linuxns.IdMapping;
+import io.linuxns.NamespaceType;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Option parsing that needs no process: picocli wiring, id ranges, signals, bind specs. */
+class ParsingTest {
+
+    @Test
+    void mapUsersColonIsInnerOuterCountAndCommaIsOuterInnerCount() throws CliException {
+        assertEquals(new IdMapping(0, 100000, 10), IdRanges.parse("--map-users", "0:100000:10"));
+        assertEquals(new IdMapping(0, 100000, 10), IdRanges.parse("--map-users", "100000,0,10"));
+        assertThrows(CliException.class, () -> IdRanges.parse("--map-users", "1:2"));
+        assertThrows(CliException.class, () -> IdRanges.parse("--map-users", "a:b:c"));
+        assertThrows(CliException.class, () -> IdRanges.parse("--map-users", "0:0:0"));
+    }
+
+    @Test
+    void signals() throws CliException {
+        assertEquals(9, Signals.parse("KILL"));
+        assertEquals(9, Signals.parse("SIGKILL"));
+        assertEquals(15, Signals.parse("sigterm"));
+        assertEquals(10, Signals.parse("10"));
+        assertThrows(CliException.class, () -> Signals.parse("FOO"));
+        assertThrows(CliException.class, () -> Signals.parse("65"));
+    }
+
+    @Test
+    void nsenterShortOptionTakesOnlyAnAttachedFile() {
+        NsenterCommand c = parse(new NsenterCommand(), "-t", "1", "-u", "hostname");
+        assertEquals(Optional.empty(), c.namespaces.selected().get(NamespaceType.UTS));
+        assertEquals(List.of("hostname"), c.command);
+        NsenterCommand f = parse(new NsenterCommand(), "-n/run/netns/x", "--uts=/tmp/u", "ip");
+        assertEquals(Optional.of(Path.of("/run/netns/x")), f.namespaces.selected().get(NamespaceType.NETWORK));
+        assertEquals(Optional.of(Path.of("/tmp/u")), f.namespaces.selected().get(NamespaceType.UTS));
+    }
+
+    @Test
+    void unshareShortOptionsClusterAndLongOnesTakeFiles() {
+        UnshareCommand c = parse(new UnshareCommand(), "-rmu", "--net=/tmp/n", "--pid", "id", "-u");
+        assertTrue(c.mapRoot);
+        assertEquals(Optional.empty(), c.namespaces.selected().get(NamespaceType.MOUNT));
+        assertEquals(Optional.empty(), c.namespaces.selected().get(NamespaceType.UTS));
+        assertEquals(Optional.empty(), c.namespaces.selected().get(NamespaceType.PID));
+        assertEquals(Optional.of(Path.of("/tmp/n")), c.namespaces.selected().get(NamespaceType.NETWORK));
+        assertEquals(List.of("id", "-u"), c.command, "options after the program are the program's");
+    }
+
+    @Test
+    void bindSpec() throws CliException {
+        RunCommand.BindSpec b = RunCommand.BindSpec.parse("/etc:/mnt:ro");
+        assertEquals(new RunCommand.BindSpec(Path.of("/etc"), Path.of("/mnt"), true), b);
+        assertEquals(false, RunCommand.BindSpec.parse("/etc:/mnt").readOnly());
+        assertThrows(CliException.class, () -> RunCommand.BindSpec.parse("/etc"));
+        assertThrows(CliException.class, () -> RunCommand.BindSpec.parse("/etc:mnt"));
+    }
+
+    private static <T> T parse(T command, String... args) {
+        CommandLine cl = new CommandLine(command);
+        cl.setStopAtPositional(true);
+        cl.parseArgs(args);
+        return command;
+    }
+}

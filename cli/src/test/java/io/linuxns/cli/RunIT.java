@@ -1,0 +1,82 @@
+package io.linuxns.cli;
+
+import io.linuxns.cli.Cli.Result;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static io.linuxns.cli.Cli.exec;
+import static io.linuxns.cli.Cli.linuxns;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+/** {@code linuxns run}: the ns-process container. */
+class RunIT {
+
+    @Test
+    void defaultsAreRootInsideHostnameLinuxnsAndAnInit() {
+        Result r = linuxns("run", "--", "sh", "-c", "id -u; hostname; echo $$");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("0\nlinuxns\n2", r.line());
+    }
+
+    @Test
+    void everyNamespaceButCgroupAndTimeIsNew() throws IOException {
+        for (String type : new String[] {"uts", "ipc", "pid", "mnt", "net", "user"}) {
+            Result r = linuxns("run", "--", "readlink", "/proc/self/ns/" + type);
+            assertEquals(0, r.exit(), r::toString);
+            assertNotEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/" + type)).toString(), r.line(), type);
+        }
+    }
+
+    @Test
+    void netHostKeepsTheHostsNetwork() throws IOException {
+        Result r = linuxns("run", "--net", "host", "--", "readlink", "/proc/self/ns/net");
+        assertEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString(), r.line(), r::toString);
+    }
+
+    @Test
+    void loopbackAndVethAreNotAvailableYet() {
+        for (String mode : new String[] {"loopback", "veth"}) {
+            Result r = linuxns("run", "--net", mode, "--", "true");
+            assertEquals(1, r.exit(), r::toString);
+            assertEquals("linuxns: --net " + mode + " is not available yet (it needs the networking feature); use --net none or --net host",
+                    r.err().strip());
+        }
+        assertEquals(1, linuxns("run", "--net", "bogus", "--", "true").exit());
+    }
+
+    @Test
+    void exitStatusAndMissingCommand() {
+        assertEquals(3, linuxns("run", "--", "sh", "-c", "exit 3").exit());
+        Result missing = linuxns("run", "--", "no-such-command-linuxns");
+        assertEquals(127, missing.exit(), missing::toString);
+        assertEquals("linuxns: failed to execute no-such-command-linuxns: No such file or directory", missing.err().strip());
+    }
+
+    @Test
+    void bindTmpfsEnvAndWorkdir(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("file"), "from the host\n");
+        Result r = linuxns("run", "--bind", dir + ":/mnt:ro", "--tmpfs", "/tmp", "--env", "GREETING=hello", "--workdir", "/mnt",
+                "--", "sh", "-c", "echo $GREETING; pwd; cat file; touch x 2>/dev/null || echo read-only; touch /tmp/y && echo tmpfs");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("hello\n/mnt\nfrom the host\nread-only\ntmpfs", r.line());
+    }
+
+    @Test
+    void badBindAndEnvAreUsageErrors() {
+        assertEquals(1, linuxns("run", "--bind", "/etc", "--", "true").exit());
+        assertEquals(1, linuxns("run", "--env", "NOEQUALS", "--", "true").exit());
+        assertEquals(1, linuxns("run", "--tmpfs", "relative", "--", "true").exit());
+    }
+
+    @Test
+    void hostnameOption() {
+        String host = exec("hostname").line();
+        assertEquals("box", linuxns("run", "--hostname", "box", "--", "hostname").line());
+        assertEquals(host, exec("hostname").line(), "the host's hostname must not change");
+    }
+}
