@@ -23,9 +23,10 @@
 #
 # FORK_AND_WAIT (an init, or the forwarder that nsenter --fork is): args[0] = top of a second
 # stack, args[1] = pointer to a sigset of the signals to wait for, args[2] = pointer to an int for
-# wait4's status. clone(CLONE_VM | CLONE_VFORK | SIGCHLD) on the second stack; the new process
-# goes on with the next step (so it runs the rest of the program and execs), this one closes
-# every descriptor above stderr and then, with all signals still blocked, loops on
+# wait4's status. clone(CLONE_VM | SIGCHLD) on the second stack; the new process goes on with
+# the next step (so it runs the rest of the program and execs; it may itself reach another
+# FORK_AND_WAIT, which is why this is no vfork), this one closes every descriptor (the new
+# process has its own copy of the table) and then, with all signals still blocked, loops on
 # rt_sigtimedwait: SIGCHLD reaps children (orphans too, when this is PID 1 of a namespace) until
 # the main child exits, any other signal of the set is forwarded to the main child. It exits as
 # the main child did: its exit status, or 128 + the signal that killed it.
@@ -94,7 +95,7 @@ advance:
 
 fork_and_wait:
     mov eax, 56                 # clone(flags, newsp, 0, 0, 0)
-    mov edi, 0x4111             # CLONE_VM | CLONE_VFORK | SIGCHLD
+    mov edi, 0x111              # CLONE_VM | SIGCHLD
     mov rsi, [r13+16]
     xor edx, edx
     xor r10d, r10d
@@ -105,8 +106,8 @@ fork_and_wait:
     cmp rax, -4095
     jae failed
     mov r14, rax
-    mov eax, 436                # close_range(3, ~0U, 0): hold none of the JVM's descriptors
-    mov edi, 3
+    mov eax, 436                # close_range(0, ~0U, 0): hold none of the JVM's descriptors
+    xor edi, edi
     mov esi, -1
     xor edx, edx
     syscall

@@ -195,7 +195,12 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
                 continue; // only close() ends this thread
             }
             if (task == STOP) return;
-            task.run();
+            try {
+                task.run();
+            } catch (Throwable t) {
+                // A task given to execute() threw: report it as an uncaught exception, keep serving.
+                Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), t);
+            }
         }
     }
 

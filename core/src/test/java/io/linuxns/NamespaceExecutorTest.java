@@ -157,6 +157,21 @@ class NamespaceExecutorTest {
         }
     }
 
+    @Test
+    void aThrowingTaskGivenToExecuteDoesNotEndTheThread() throws Exception {
+        try (NamespaceExecutor ex = NamespaceExecutor.unshare(EnumSet.of(NamespaceType.UTS))) {
+            Thread.UncaughtExceptionHandler old = ex.thread().getUncaughtExceptionHandler();
+            java.util.concurrent.atomic.AtomicReference<Throwable> seen = new java.util.concurrent.atomic.AtomicReference<>();
+            ex.thread().setUncaughtExceptionHandler((t, e) -> seen.set(e));
+            ex.execute(() -> {
+                throw new IllegalStateException("from execute");
+            });
+            assertEquals(42, ex.call(() -> 42));
+            assertEquals("from execute", seen.get().getMessage());
+            ex.thread().setUncaughtExceptionHandler(old);
+        }
+    }
+
     private static void sethostname(String name) {
         try {
             Native.sethostname(name);

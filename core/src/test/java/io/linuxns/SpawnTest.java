@@ -223,6 +223,31 @@ class SpawnTest {
     }
 
     @Test
+    void joiningAUserNamespaceThenCreatingOthersUnderIt() throws Exception {
+        Path dir = Files.createTempDirectory("linuxns-joinmnt");
+        Process holder = new NamespacedProcessBuilder("sh", "-c", "echo ok; exec sleep 60").unshare(NamespaceType.USER,
+                NamespaceType.MOUNT).uidMap(new IdMapping(0, 1000, 1)).gidMap(new IdMapping(0, 1000, 1)).start();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(holder.getInputStream()));
+             Namespace user = ((NamespacedProcess) holder).namespace(NamespaceType.USER);
+             Namespace mnt = ((NamespacedProcess) holder).namespace(NamespaceType.MOUNT)) {
+            assertEquals("ok", r.readLine());
+            // Two waiting parents (a forwarder into the new PID namespace, then an init): start() must
+            // return at the exec, not when the command ends; lo is brought up in the new netns.
+            Spawned s = Spawned.sh(new NamespacedProcessBuilder().join(user).unshare(NamespaceType.PID, NamespaceType.NETWORK,
+                            NamespaceType.MOUNT).init(true).mountProc().loopback(true),
+                    "echo $$; id -u; ip -o link show lo | grep -c LOWER_UP; readlink /proc/self/ns/user");
+            assertEquals(List.of("2", "0", "1", user.toString()), s.out().lines().toList(), s.err());
+            // Mounts in a joined mount namespace go into a private copy, never into the holder's.
+            Spawned m = Spawned.sh(new NamespacedProcessBuilder().join(mnt).tmpfs(dir), "touch " + dir + "/x && echo made");
+            assertEquals("made\n", m.out(), m.err());
+            assertFalse(Files.readString(Path.of("/proc/" + holder.pid() + "/mountinfo")).contains(dir.toString()));
+        } finally {
+            holder.destroyForcibly().waitFor();
+            Files.delete(dir);
+        }
+    }
+
+    @Test
     void joiningAPidNamespaceGoesThroughAForwarder() throws Exception {
         Process holder = new NamespacedProcessBuilder("sleep", "60").unshare(NamespaceType.PID).start();
         try (Namespace pid = ((NamespacedProcess) holder).namespace(NamespaceType.PID)) {
@@ -286,6 +311,13 @@ class SpawnTest {
             Files.delete(a);
             Files.delete(b);
         }
+    }
+
+    @Test
+    void passingTheJvmsOwnStdioPassesTheJvmsNotTheChilds() throws Exception {
+        String jvmStdout = TestSupport.link("/proc/self/fd/1");
+        Spawned s = Spawned.run(new NamespacedProcessBuilder("readlink", "/proc/self/fd/5").passFd(1, 5));
+        assertEquals(jvmStdout + "\n", s.out());
     }
 
     private static int fdOf(Path file) throws Exception {

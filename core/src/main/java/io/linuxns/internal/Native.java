@@ -181,6 +181,17 @@ public final class Native {
         }
     }
 
+    /** {@code syscall(nr, a, b, c, d)} for calls without a wrapper here; returns the result or {@code -errno}. */
+    public static long rawSyscall4(long nr, long a, long b, long c, long d) {
+        MemorySegment st = callState();
+        try {
+            long r = (long) SYSCALL4.invokeExact(st, nr, a, b, c, d);
+            return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     /** {@code ioctl(2)} with an integer argument; returns the result or {@code -errno}. */
     public static int rawIoctl(int fd, long request, long arg) {
         MemorySegment st = callState();

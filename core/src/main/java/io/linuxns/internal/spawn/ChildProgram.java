@@ -86,7 +86,7 @@ final class ChildProgram implements AutoCloseable {
         MemorySegment status = allocate(8, 8);
         steps.add(new Step(OP_FORK_AND_WAIT, 0, 0,
                 new long[] {stack.address() + stackSize - 16, set.address(), status.address(), 0, 0, 0},
-                what, "clone(CLONE_VM|CLONE_VFORK|SIGCHLD)"));
+                what, "clone(CLONE_VM|SIGCHLD)"));
         forks = true;
     }
 

@@ -166,9 +166,10 @@ final class ProcessImpl extends NamespacedProcess {
         if (pidfd >= 0) Native.rawPidfdSendSignal(pidfd, sig);
     }
 
+    /** Dependents run in the common pool, never on the reaper thread: a blocking one would stop all reaping. */
     @Override
     public CompletableFuture<Process> onExit() {
-        return exit.thenApply(code -> this);
+        return exit.thenApplyAsync(code -> this);
     }
 
     @Override

@@ -24,13 +24,28 @@ final class ProgramWriter {
     private final Spawner.Request r;
     private final Spawner.Plan plan;
     private final Map<Integer, Integer> passFds;
+    private final Map<Namespace, Integer> joinFds;
 
-    /** @param passFds child fd to the parent fd it comes from, with sources moved clear of the targets */
-    ProgramWriter(ChildProgram program, Spawner.Request request, Spawner.Plan plan, Map<Integer, Integer> passFds) {
+    /**
+     * @param passFds child fd to the parent fd it comes from, with sources moved clear of the targets
+     * @param joinFds the spawn's own descriptor for each namespace to join
+     */
+    ProgramWriter(ChildProgram program, Spawner.Request request, Spawner.Plan plan, Map<Integer, Integer> passFds,
+                  Map<Namespace, Integer> joinFds) {
         this.p = program;
         this.r = request;
         this.plan = plan;
         this.passFds = passFds;
+        this.joinFds = joinFds;
+    }
+
+    /**
+     * Every signal blocked, the synchronous faults too (the origin thread could not block those):
+     * a fault now kills the child instead of running a JVM handler in it.
+     */
+    void blockSignals() {
+        p.syscall("block every signal", "rt_sigprocmask(SIG_SETMASK, ~0)", 0, LinuxNs.SYS_rt_sigprocmask(),
+                LinuxNs.SIG_SETMASK(), p.bytes(new byte[] {-1, -1, -1, -1, -1, -1, -1, -1}), 0, 8);
     }
 
     /** The child's copies of the parent's pipe ends: it must not hold them (a read would never see EOF). */
@@ -71,8 +86,9 @@ final class ProgramWriter {
         List<Namespace> order = new ArrayList<>(r.join());
         order.sort(Comparator.comparingInt(ns -> ns.type() == NamespaceType.USER ? 0 : ns.type() == NamespaceType.MOUNT ? 2 : 1));
         for (Namespace ns : order) {
-            p.syscall("join " + ns, "setns(" + ns.fd() + ", " + Flags.clone(ns.type().cloneFlag()) + ")", 0,
-                    LinuxNs.SYS_setns(), ns.fd(), ns.type().cloneFlag());
+            int fd = joinFds.get(ns);
+            p.syscall("join " + ns, "setns(" + fd + ", " + Flags.clone(ns.type().cloneFlag()) + ")", 0,
+                    LinuxNs.SYS_setns(), fd, ns.type().cloneFlag());
             if (ns.type() == NamespaceType.USER && !r.preserveCredentials()) becomeRoot();
         }
     }
@@ -91,21 +107,23 @@ final class ProgramWriter {
         }
     }
 
-    /** Every handler back to SIG_DFL: the JVM's handlers must never run in the child. */
-    void resetSignals() {
+    /**
+     * The JVM's handlers back to SIG_DFL: they must never run in the child. Ignored signals stay
+     * ignored, as they would through a plain exec (and through ProcessBuilder).
+     */
+    void resetSignals(List<Integer> handled) {
         long dfl = p.buffer(32); // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
-        for (int sig = 1; sig <= 64; sig++) {
-            if (sig == LinuxNs.SIGKILL() || sig == LinuxNs.SIGSTOP()) continue;
+        for (int sig : handled) {
             p.syscall("reset signal handlers", "rt_sigaction(" + sig + ", SIG_DFL)", IGNORE_FAILURE,
                     LinuxNs.SYS_rt_sigaction(), sig, dfl, 0, 8);
         }
     }
 
     /** PR_SET_PDEATHSIG; credential changes clear it, so it comes after every setns. */
-    void deathSignal() {
-        if (r.deathSignal() > 0) {
-            p.syscall("die with the parent", "prctl(PR_SET_PDEATHSIG, " + r.deathSignal() + ")", 0,
-                    LinuxNs.SYS_prctl(), LinuxNs.PR_SET_PDEATHSIG(), r.deathSignal());
+    void deathSignal(int signal) {
+        if (signal > 0) {
+            p.syscall("die with the parent", "prctl(PR_SET_PDEATHSIG, " + signal + ")", 0,
+                    LinuxNs.SYS_prctl(), LinuxNs.PR_SET_PDEATHSIG(), signal);
         }
     }
 
@@ -127,7 +145,7 @@ final class ProgramWriter {
     }
 
     void mounts() {
-        if (r.unshare().contains(NamespaceType.MOUNT) && r.propagation() != Propagation.UNCHANGED) {
+        if (plan.newMountNamespace && r.propagation() != Propagation.UNCHANGED) {
             int prop = switch (r.propagation()) {
                 case PRIVATE -> LinuxNs.MS_PRIVATE();
                 case SLAVE -> LinuxNs.MS_SLAVE();

@@ -53,6 +53,14 @@ public final class Spawner {
 
     public static NamespacedProcess spawn(Request r) throws IOException {
         Plan plan = Plan.of(r); // all validation, before any system call
+        for (String arg : r.command()) {
+            if (arg.indexOf('\u0000') >= 0) throw new IllegalArgumentException("invalid null character in command: " + r.command());
+        }
+        r.environment().forEach((k, v) -> {
+            if (k.indexOf('\u0000') >= 0 || v.indexOf('\u0000') >= 0 || k.indexOf('=') >= 0 || k.isEmpty()) {
+                throw new IllegalArgumentException("invalid environment variable " + k);
+            }
+        });
         List<String> candidates = Executables.candidates(r);
         Fds fds = new Fds();
         ChildProgram program = new ChildProgram(r.init() || plan.forkIntoPidNamespace);
@@ -66,6 +74,10 @@ public final class Spawner {
             int cgroupFd = r.cgroup() == null ? -1
                     : fds.add(Native.open(r.cgroup().toString(), LinuxNs.O_RDONLY() | LinuxNs.O_DIRECTORY() | LinuxNs.O_CLOEXEC(), 0));
 
+            // Our own copies of the joined namespaces' descriptors: a handle closed by another
+            // thread meanwhile cannot turn the number into some other file.
+            Map<Namespace, Integer> joinFds = new java.util.IdentityHashMap<>();
+            for (Namespace ns : r.join()) joinFds.put(ns, fds.add(Native.dupCloexecAtLeast(ns.fd(), 3)));
             Map<Integer, Integer> passFds = r.passFds();
             if (!passFds.isEmpty()) {
                 // The passed descriptors are dup2'ed last, onto numbers that may be taken by the error
@@ -79,32 +91,38 @@ public final class Spawner {
                 Map<Integer, Integer> safe = new java.util.LinkedHashMap<>();
                 for (Map.Entry<Integer, Integer> e : passFds.entrySet()) {
                     int source = e.getValue();
-                    boolean clobbered = passFds.containsKey(source) && source != e.getKey();
+                    // stdio is dup2'ed over before the passed descriptors: a source of 0-2 would be the child's.
+                    boolean clobbered = source < 3 || (passFds.containsKey(source) && source != e.getKey());
                     safe.put(e.getKey(), clobbered ? fds.add(Native.dupCloexecAtLeast(source, above)) : source);
                 }
                 passFds = safe;
             }
-            ProgramWriter w = new ProgramWriter(program, r, plan, passFds);
+            ProgramWriter w = new ProgramWriter(program, r, plan, passFds, joinFds);
+            // Nothing of the JVM may run here: block every signal, then reset every handler.
+            w.blockSignals();
+            w.resetSignals(SignalDispositions.handled());
             w.closeParentEnds(err[0], sync == null ? -1 : sync[1], ready == null ? -1 : ready[0]);
+            // Joined namespaces first: namespaces made after joining a user namespace belong to it,
+            // and what the parent does in the sync window must find the child's final namespaces.
+            w.joinNamespaces();
+            w.unshareAfterJoin();
             if (plan.timeNamespace) w.unshareTime();
             if (netlinkSlot != null) w.openNetlinkSocket(netlinkSlot);
             if (ready != null) w.tellParent(ready[1]);
             if (sync != null) w.waitForParent(sync[0]);
-            w.joinNamespaces();
-            w.unshareAfterJoin();
-            w.resetSignals();
-            w.deathSignal();
+            w.deathSignal(r.deathSignal());
             if (plan.forkIntoPidNamespace) {
                 w.processName("linuxns-fwd");
                 program.forkAndWait("enter the PID namespace through a child", 16 * 1024, FORWARDED);
-                w.deathSignal();
+                // The forwarder's death (destroyForcibly) must take the command with it.
+                w.deathSignal(LinuxNs.SIGKILL());
             }
             w.names();
             w.mounts();
             if (r.init()) {
                 w.processName("linuxns-init");
                 program.forkAndWait("start the command under an init (PID 1)", 16 * 1024, FORWARDED);
-                w.deathSignal();
+                w.deathSignal(LinuxNs.SIGKILL());
             }
             w.workingDirectory();
             w.stdio(stdio, err[1]);
@@ -131,25 +149,41 @@ public final class Spawner {
                     parent.release(sync[1]);
                     fds.close(sync[1]);
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable t) {
+                // Killed and reaped before the program memory is freed (in finally): nothing of it runs on.
                 parent.abandon();
                 // A child failure explains a parent failure better (it usually caused it).
-                ChildFailure f = ChildFailure.read(err[0]);
-                if (f != null) throw f.exception(program, r);
-                throw e;
+                ChildFailure f = readQuietly(err[0]);
+                if (f != null) {
+                    IOException e = f.exception(program, r);
+                    e.addSuppressed(t);
+                    throw e;
+                }
+                throw t;
             }
-            ChildFailure failure = ChildFailure.read(err[0]);
-            if (failure != null) {
+            NamespacedProcess p;
+            try {
+                ChildFailure failure = ChildFailure.read(err[0]);
+                if (failure != null) throw failure.exception(program, r);
+                fds.close(err[0]);
+                p = ProcessImpl.start(child, stdio.parentEnds(fds), program.forks() ? program : null);
+            } catch (Throwable t) {
                 parent.abandon();
-                throw failure.exception(program, r);
+                throw t;
             }
-            fds.close(err[0]);
-            NamespacedProcess p = ProcessImpl.start(child, stdio.parentEnds(fds), program.forks() ? program : null);
             programOwned = program.forks();
             return p;
         } finally {
             fds.closeAll();
             if (!programOwned) program.close();
+        }
+    }
+
+    private static ChildFailure readQuietly(int errorFd) {
+        try {
+            return ChildFailure.read(errorFd);
+        } catch (NamespaceException e) {
+            return null;
         }
     }
 
@@ -161,6 +195,7 @@ public final class Spawner {
         boolean needsReady;
         boolean forkIntoPidNamespace;
         boolean hasMountNamespace;
+        boolean newMountNamespace;
         int unshareInChild;
 
         static Plan of(Request r) {
@@ -189,6 +224,13 @@ public final class Spawner {
             boolean newPid = r.unshare().contains(NamespaceType.PID);
             p.forkIntoPidNamespace = joined.contains(NamespaceType.PID) || (joinUser && newPid);
             p.hasMountNamespace = r.unshare().contains(NamespaceType.MOUNT) || joined.contains(NamespaceType.MOUNT);
+            p.newMountNamespace = r.unshare().contains(NamespaceType.MOUNT);
+            if (joined.contains(NamespaceType.MOUNT) && (!r.mounts().isEmpty() || r.rootfs() != null)) {
+                // Mounts and pivot_root would change the joined namespace for every process in it:
+                // the child takes a private copy of it first.
+                p.unshareInChild |= LinuxNs.CLONE_NEWNS();
+                p.newMountNamespace = true;
+            }
             boolean hasUts = r.unshare().contains(NamespaceType.UTS) || joined.contains(NamespaceType.UTS);
             boolean newUser = r.unshare().contains(NamespaceType.USER);
 
