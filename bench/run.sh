@@ -24,8 +24,11 @@ out=bench/results/$name.json
 
 # -foe false: a failing benchmark (for example one whose feature is not there yet) is listed
 # under "No result" in the report instead of ending the run.
+# What else the machine was doing matters on a shared one: it goes into the report header.
+loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # JMH refuses an option given twice, so a different profile replaces this one wholesale.
-read -r -a profile <<<"${BENCH_PROFILE:--f 1 -wi 2 -w 1s -i 3 -r 1s}"
+read -r -a profile <<<"${BENCH_PROFILE:--f 1 -wi 2 -w 500ms -i 6 -r 500ms}"
 ./with-jdk java --enable-native-access=ALL-UNNAMED -jar "$jar" \
   "${profile[@]}" -foe false \
   -rf json -rff "$out" "$@"
@@ -33,6 +36,7 @@ read -r -a profile <<<"${BENCH_PROFILE:--f 1 -wi 2 -w 1s -i 3 -r 1s}"
 cp "$out" bench/results/latest.json
 ./with-jdk java \
   -Dbench.nproc="$(nproc)" \
+  -Dbench.loadavg="$loadavg" \
   -Dbench.kernel="$(uname -r)" \
   -Dbench.javaVersion="$(./with-jdk java -version 2>&1 | head -n 3)" \
   -cp "$jar" io.linuxns.bench.report.ResultsReport \

@@ -34,8 +34,12 @@ import java.util.stream.Stream;
 public final class ResultsReport {
     private ResultsReport() {}
 
-    /** One benchmark result: class (simple name), method, parameters, score. */
-    record Row(String clazz, String method, String params, double score, double error, String unit, Versus versus) {
+    /**
+     * One benchmark result: class (simple name), method, parameters, JMH's score (mean) and
+     * error, and the median of the measured iterations, which ratios use.
+     */
+    record Row(String clazz, String method, String params, double score, double error, double median, String unit,
+               Versus versus) {
         String key() {
             return key(clazz, method, params);
         }
@@ -73,7 +77,7 @@ public final class ResultsReport {
             if (r.get("params") instanceof Map<?, ?> p) p.forEach((k, v) -> params.add(k + "=" + v));
             Map<?, ?> m = (Map<?, ?>) r.get("primaryMetric");
             rows.add(new Row(clazz, method, params.toString(), num(m.get("score")), num(m.get("scoreError")),
-                    (String) m.get("scoreUnit"), versus.get(clazz + "." + method)));
+                    median(m.get("rawData")), (String) m.get("scoreUnit"), versus.get(clazz + "." + method)));
         }
         // Report order: the class order of Benchmarks.ALL, then JMH's order within a class.
         List<String> order = Benchmarks.ALL.stream().map(Class::getSimpleName).toList();
@@ -84,6 +88,20 @@ public final class ResultsReport {
     private static int rank(List<String> order, String clazz) {
         int i = order.indexOf(clazz);
         return i < 0 ? order.size() : i;
+    }
+
+    /** {@return the median of every iteration of every fork in JMH's rawData} */
+    private static double median(Object rawData) {
+        List<Double> all = new ArrayList<>();
+        if (rawData instanceof List<?> forks) {
+            for (Object fork : forks) {
+                if (fork instanceof List<?> its) for (Object v : its) all.add(num(v));
+            }
+        }
+        if (all.isEmpty()) return Double.NaN;
+        all.sort(null);
+        int n = all.size();
+        return n % 2 == 1 ? all.get(n / 2) : (all.get(n / 2 - 1) + all.get(n / 2)) / 2;
     }
 
     /** JMH writes NaN (an error with one iteration) as the string "NaN". */
@@ -124,6 +142,8 @@ public final class ResultsReport {
         md.append("| | |\n|---|---|\n");
         md.append("| Machine | ").append(cpuModel()).append(", nproc ").append(prop("bench.nproc",
                 String.valueOf(Runtime.getRuntime().availableProcessors()))).append(" |\n");
+        String load = prop("bench.loadavg", null);
+        if (load != null) md.append("| Load average before the run | ").append(load).append(" |\n");
         md.append("| Kernel | ").append(prop("bench.kernel", System.getProperty("os.version"))).append(" |\n");
         String jdk = prop("bench.javaVersion", null);
         if (jdk == null && !results.isEmpty()) {
@@ -139,10 +159,11 @@ public final class ResultsReport {
                     .append(" measured, mode ").append(f.get("mode")).append(" |\n");
         }
         md.append("| Date | ").append(ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" |\n\n");
-        md.append("Score is the average time per operation; the error is JMH's 99.9% confidence half-width. ")
-                .append("A ratio is score ÷ the named baseline's score, from the same run with the same parameters: ")
-                .append("below 1.00 is faster than the baseline. A shared, noisy machine moves ratios by several percent ")
-                .append("between runs; compare the ratio to the errors before reading much into it.\n\n");
+        md.append("Score is JMH's average time per operation, the error its 99.9% confidence half-width; median is ")
+                .append("the median of the measured iterations. A ratio is median ÷ the named baseline's median, from the ")
+                .append("same run with the same parameters: below 1.00 is faster than the baseline. Medians, because on a ")
+                .append("shared machine one stalled iteration moves a mean of a few iterations by a factor; even so, ")
+                .append("ratios within ±10% of 1 are within this machine's run-to-run noise.\n\n");
 
         // Targets first: they are what the numbers are for.
         StringBuilder targets = new StringBuilder();
@@ -155,7 +176,7 @@ public final class ResultsReport {
             if (b == null) {
                 targets.append("no baseline result |\n");
             } else {
-                double ratio = r.score() / b.score();
+                double ratio = r.median() / b.median();
                 targets.append(fmt(ratio)).append("× — ").append(ratio <= r.versus().target() ? "met" : "**missed**").append(" |\n");
             }
         }
@@ -168,12 +189,12 @@ public final class ResultsReport {
             if (!r.clazz().equals(clazz)) {
                 clazz = r.clazz();
                 md.append("## ").append(clazz).append("\n\n");
-                md.append("| Benchmark | Params | Score | ± Error | Unit | Ratio vs baseline |\n");
-                md.append("|---|---|---:|---:|---|---|\n");
+                md.append("| Benchmark | Params | Score | ± Error | Median | Unit | Ratio vs baseline (medians) |\n");
+                md.append("|---|---|---:|---:|---:|---|---|\n");
             }
             md.append("| ").append(r.method()).append(" | ").append(r.params().isEmpty() ? "" : "`" + r.params() + "`")
                     .append(" | ").append(score(r.score())).append(" | ").append(Double.isNaN(r.error()) ? "—" : score(r.error()))
-                    .append(" | ").append(r.unit()).append(" | ").append(ratios(r, byKey)).append(" |\n");
+                    .append(" | ").append(score(r.median())).append(" | ").append(r.unit()).append(" | ").append(ratios(r, byKey)).append(" |\n");
             boolean last = rows.indexOf(r) == rows.size() - 1 || !rows.get(rows.indexOf(r) + 1).clazz().equals(clazz);
             if (last) md.append('\n');
         }
@@ -195,7 +216,7 @@ public final class ResultsReport {
         StringJoiner j = new StringJoiner("; ");
         for (String base : r.versus().value()) {
             Row b = byKey.get(Row.key(r.clazz(), base, r.params()));
-            j.add(b == null ? "— " + base : fmt(r.score() / b.score()) + "× " + base);
+            j.add(b == null ? "— " + base : fmt(r.median() / b.median()) + "× " + base);
         }
         return j.toString();
     }
