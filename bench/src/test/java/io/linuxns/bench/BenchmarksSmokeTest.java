@@ -1,6 +1,5 @@
 package io.linuxns.bench;
 
-import io.linuxns.NamespacedProcessBuilder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -13,7 +12,6 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 import java.util.Collection;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -21,8 +19,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -31,14 +27,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * thread left in another namespace) fails the run. No timing is asserted anywhere.
  */
 class BenchmarksSmokeTest {
-
-    /**
-     * Benchmarks (JMH regexps over {@code io.linuxns.bench.Class.method}) left out of
-     * {@link #everyBenchmarkProducesAResult()}: the {@link NamespacedProcessBuilder} spawns,
-     * because {@code start()} is a stub on this branch. Empty this list once it is implemented;
-     * {@link #excludedBenchmarksStillNeedExcluding()} fails as a reminder when they run.
-     */
-    static final List<String> SMOKE_EXCLUDED = List.of("io\\.linuxns\\.bench\\.SpawnBench\\.namespaced");
 
     @BeforeAll
     static void needsRoot() {
@@ -66,10 +54,6 @@ class BenchmarksSmokeTest {
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
-    private static boolean excluded(String benchmark) {
-        return SMOKE_EXCLUDED.stream().anyMatch(re -> Pattern.compile(re).matcher(benchmark).find());
-    }
-
     private static Set<String> names(Collection<RunResult> results) {
         return results.stream().map(r -> r.getParams().getBenchmark()).collect(Collectors.toCollection(TreeSet::new));
     }
@@ -78,31 +62,10 @@ class BenchmarksSmokeTest {
     void everyBenchmarkProducesAResult() throws RunnerException {
         ChainedOptionsBuilder options = smokeOptions();
         for (Class<?> c : Benchmarks.ALL) options.include("^" + Pattern.quote(c.getName()) + "\\.");
-        for (String re : SMOKE_EXCLUDED) options.exclude(re);
-        Set<String> expected = allBenchmarks().stream().filter(b -> !excluded(b)).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> expected = allBenchmarks();
 
         Collection<RunResult> results = new Runner(options.build()).run();
 
         assertEquals(expected, names(results), "benchmarks without a result");
-    }
-
-    @Test
-    void excludedBenchmarksStillNeedExcluding() throws Exception {
-        Set<String> excluded = allBenchmarks().stream().filter(BenchmarksSmokeTest::excluded).collect(Collectors.toCollection(TreeSet::new));
-        assumeTrue(!excluded.isEmpty(), "SMOKE_EXCLUDED is empty: everything runs in everyBenchmarkProducesAResult");
-        try {
-            new NamespacedProcessBuilder("/bin/true")
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start().waitFor();
-        } catch (UnsupportedOperationException e) {
-            abort("SMOKE_EXCLUDED skips " + excluded + ": NamespacedProcessBuilder.start() is not implemented in this build ("
-                    + e + "). Empty SMOKE_EXCLUDED once it is.");
-        }
-        ChainedOptionsBuilder options = smokeOptions();
-        for (String b : excluded) options.include("^" + Pattern.quote(b) + "$");
-        Collection<RunResult> results = new Runner(options.build()).run();
-        fail("start() works and the excluded benchmarks ran (" + names(results) + "): empty SMOKE_EXCLUDED in "
-                + BenchmarksSmokeTest.class.getSimpleName() + " so that the smoke run covers them");
     }
 }

@@ -2,6 +2,7 @@ package io.linuxns.cli;
 
 import io.linuxns.NamespaceType;
 import io.linuxns.NamespacedProcessBuilder;
+import io.linuxns.net.BridgedNetwork;
 
 import java.util.Locale;
 
@@ -11,49 +12,69 @@ import java.util.Locale;
  * or addresses does that work in a {@link NamespacedProcessBuilder#parentSetup parent setup},
  * which runs after the child's network namespace exists and before the command starts.
  *
- * <p>{@link #LOOPBACK} and {@link #VETH} wait for the rtnetlink code of {@code io.linuxns.net};
- * until it is wired in here they fail with "not available yet", and {@link #DEFAULT} is
- * {@link #NONE}. See {@code network_namespaces(7)}, {@code veth(4)}.
+ * <p>{@link #LOOPBACK} brings {@code lo} up through the builder (rootless too); {@link #VETH}
+ * is the netsetgo recipe of the series, {@link BridgedNetwork}, which needs root for the
+ * host-side bridge. See {@code network_namespaces(7)}, {@code veth(4)}.
  */
 public enum NetworkMode {
     /** A new network namespace with only a loopback device, and that one down. */
     NONE {
         @Override
-        void configure(NamespacedProcessBuilder builder) {
+        AutoCloseable configure(NamespacedProcessBuilder builder) {
             builder.unshare(NamespaceType.NETWORK);
+            return NOTHING;
         }
     },
     /** The caller's network namespace: no isolation. */
     HOST {
         @Override
-        void configure(NamespacedProcessBuilder builder) {
+        AutoCloseable configure(NamespacedProcessBuilder builder) {
             // Nothing to unshare: the child stays in the caller's network namespace.
+            return NOTHING;
         }
     },
     /** A new network namespace whose {@code lo} is up (127.0.0.1, ::1). */
     LOOPBACK {
         @Override
-        void configure(NamespacedProcessBuilder builder) throws CliException {
-            // Integration point: builder.unshare(NamespaceType.NETWORK) plus a parentSetup(pid -> ...)
-            // that sets lo up inside Namespace.ofProcess(pid, NamespaceType.NETWORK).
-            throw notYet();
+        AutoCloseable configure(NamespacedProcessBuilder builder) {
+            builder.unshare(NamespaceType.NETWORK).loopback(true);
+            return NOTHING;
         }
     },
     /** A new network namespace joined to the host by a veth pair, as in the ns-process series. */
     VETH {
         @Override
-        void configure(NamespacedProcessBuilder builder) throws CliException {
-            // Integration point: builder.unshare(NamespaceType.NETWORK) plus a parentSetup(pid -> ...)
-            // that creates the veth pair, moves one end into the child's namespace and sets addresses.
-            throw notYet();
+        AutoCloseable configure(NamespacedProcessBuilder builder) throws CliException {
+            if (Credentials.euid() != 0) {
+                throw CliException.usage("--net veth needs root (it makes a bridge in the host's network namespace);"
+                        + " rootless, use --net loopback");
+            }
+            // One bridge for every container, one veth pair and address each (the pid keeps them apart).
+            long id = ProcessHandle.current().pid();
+            BridgedNetwork net = BridgedNetwork.builder()
+                    .bridge(BRIDGE, BRIDGE_ADDRESS)
+                    .containerAddress("10.200.0." + (2 + id % 250) + "/24")
+                    .vethNames("lnsv" + id % 100_000_000, "eth0")
+                    .build();
+            builder.unshare(NamespaceType.NETWORK).parentSetup(net);
+            return net;
         }
     };
 
-    /** The mode of {@code linuxns run} without {@code --net}: {@link #LOOPBACK} once networking is wired in. */
-    public static final NetworkMode DEFAULT = NONE;
+    /** The host-side bridge of {@link #VETH} and its address, the containers' default gateway. */
+    static final String BRIDGE = "linuxns0";
+    static final String BRIDGE_ADDRESS = "10.200.0.1/24";
 
-    /** Configures {@code builder} for this mode (unshare, and parent setups for links and addresses). */
-    abstract void configure(NamespacedProcessBuilder builder) throws CliException;
+    private static final AutoCloseable NOTHING = () -> { };
+
+    /** The mode of {@code linuxns run} without {@code --net}. */
+    public static final NetworkMode DEFAULT = LOOPBACK;
+
+    /**
+     * Configures {@code builder} for this mode (unshare, and parent setups for links and
+     * addresses); the result undoes, after the container, what the setup made on the host.
+     */
+    abstract AutoCloseable configure(NamespacedProcessBuilder builder) throws CliException;
 
     /** {@return the name used on the command line} */
     String optionName() {
@@ -66,10 +87,5 @@ public enum NetworkMode {
             if (m.optionName().equals(s)) return m;
         }
         throw CliException.usage("unknown network mode: " + s + " (use none, host, loopback or veth)");
-    }
-
-    CliException notYet() {
-        return CliException.usage("--net " + optionName() + " is not available yet (it needs the networking feature);"
-                + " use --net none or --net host");
     }
 }

@@ -35,8 +35,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--hostname", paramLabel = "NAME", defaultValue = "linuxns", description = "Hostname inside (default: ${DEFAULT-VALUE}).")
     String hostname;
 
-    @Option(names = "--net", paramLabel = "MODE", description = "Network: none (new namespace, lo only), host (no isolation),"
-            + " loopback or veth (need the networking feature). Default: none.")
+    @Option(names = "--net", paramLabel = "MODE", description = "Network: loopback (new namespace, lo up; the default), none (lo down),"
+            + " host (no isolation), veth (a veth pair to bridge " + NetworkMode.BRIDGE + " " + NetworkMode.BRIDGE_ADDRESS
+            + ", root only).")
     String net;
 
     @Option(names = "--bind", paramLabel = "SRC:DST[:ro]", description = "Bind-mount host path SRC on DST inside (repeatable).")
@@ -63,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
                 .hostname(hostname)
                 .init(true)
                 .dieWithParent(9);
-        mode.configure(b);
+        AutoCloseable network = mode.configure(b);
         if (rootfs != null) b.rootfs(rootfs.toAbsolutePath().normalize());
         for (String spec : binds) {
             BindSpec bind = BindSpec.parse(spec);
@@ -78,7 +79,9 @@ final class RunCommand implements Callable<Integer> {
             b.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
         }
         if (workdir != null) b.directory(rootfs != null ? absoluteInside(workdir, "--workdir") : workdir.toAbsolutePath());
-        return ChildRunner.run(b);
+        try (network) {
+            return ChildRunner.run(b);
+        }
     }
 
     static Path absoluteInside(Path p, String option) throws CliException {
