@@ -62,14 +62,20 @@ class RootlessSpawnTest {
         }
     }
 
-    /** The class directories, copied where uid 65534 can read them (the build tree may be under /root). */
-    private static List<String> copyClassPath(Path dir) throws IOException {
+    /** The class path, copied where uid 65534 can read it (the build tree and ~/.m2 may be under /root). */
+    static List<String> copyClassPath(Path dir) throws IOException {
         List<String> out = new ArrayList<>();
         int i = 0;
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             Path src = Path.of(entry);
-            if (!Files.isDirectory(src)) continue; // JUnit jars: the probe needs none
-            Path dst = dir.resolve("cp" + i++);
+            if (!Files.exists(src)) continue;
+            Path dst = dir.resolve("cp" + i++ + (Files.isDirectory(src) ? "" : ".jar"));
+            if (!Files.isDirectory(src)) {
+                Files.copy(src, dst);
+                Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rw-r--r--"));
+                out.add(dst.toString());
+                continue;
+            }
             try (Stream<Path> all = Files.walk(src)) {
                 for (Path f : all.toList()) {
                     Path t = dst.resolve(src.relativize(f).toString());

@@ -11,18 +11,24 @@ final class Credentials {
 
     /** {@return the real uid of this process} */
     static long uid() {
-        return field("Uid:");
+        return field("Uid:", 0);
+    }
+
+    /** {@return the effective uid of this process} */
+    static long euid() {
+        return field("Uid:", 1);
     }
 
     /** {@return the real gid of this process} */
     static long gid() {
-        return field("Gid:");
+        return field("Gid:", 0);
     }
 
-    private static long field(String name) {
+    /** The {@code index}th number of a line such as {@code Uid: real effective saved fs}. */
+    private static long field(String name, int index) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(name)) return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[0]);
+                if (line.startsWith(name)) return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[index]);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -24,10 +24,10 @@ import java.util.concurrent.Callable;
  * user namespaces can be entered too (a JVM thread never could); a PID namespace is entered
  * through an intermediate process, as {@code nsenter} forks.
  *
- * <p>Differences: the uid and gid are never changed on entering a user namespace (as with
- * {@code --preserve-credentials}, since the spawn API has no setuid step), so
- * {@code -S}/{@code -G} are not offered; {@code --root} works only where it is a no-op (the
- * target's root is the root of its mount namespace, entered with {@code -m}).
+ * <p>As nsenter, entering a user namespace drops supplementary groups and switches to uid and
+ * gid 0 inside it unless {@code --preserve-credentials} is given. Differences: {@code -S}/{@code -G}
+ * are not offered; {@code --root} works only where it is a no-op (the target's root is the root of
+ * its mount namespace, entered with {@code -m}).
  */
 @Command(name = "nsenter", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a program in the namespaces of another process, like nsenter(1).",
@@ -48,7 +48,7 @@ final class NsenterCommand implements Callable<Integer> {
     @Mixin
     NamespaceOptions namespaces;
 
-    @Option(names = "--preserve-credentials", description = "Do not touch uids or gids (linuxns never does: accepted for compatibility).")
+    @Option(names = "--preserve-credentials", description = "Keep the uid and gid when entering a user namespace (default: become 0 inside, as nsenter).")
     boolean preserveCredentials;
 
     @Option(names = {"-r", "--root"}, arity = "0..1", paramLabel = "DIR", preprocessor = AttachedValueOnly.class,
@@ -90,7 +90,7 @@ final class NsenterCommand implements Callable<Integer> {
             }
             if (handles.isEmpty() && !all) throw CliException.usage("no namespace specified (use -a or a type option such as -n)");
             NamespacedProcessBuilder b = new NamespacedProcessBuilder(command.isEmpty() ? List.of(UnshareCommand.defaultShell()) : command);
-            b.join(handles.toArray(Namespace[]::new));
+            b.join(handles.toArray(Namespace[]::new)).preserveCredentials(preserveCredentials);
             boolean joinsMount = handles.stream().anyMatch(ns -> ns.type() == NamespaceType.MOUNT);
             checkRoot(joinsMount);
             if (wd != null) b.directory(workingDirectory());

@@ -22,13 +22,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Runs the walkthrough {@code docs/ns-process.md}: every {@code ```sh} block, in order, each
  * {@code $ } line with {@code sh -c} from the repository root (stderr merged into stdout), and
  * compares the lines after it with the output; a {@code ...} in an expected line matches any
- * text. Blocks whose info string names a feature that is not there yet
- * ({@code ```sh needs-network}) are skipped with a message.
+ * text. Blocks marked {@code ```sh needs-root} run only as root, and are skipped with a message
+ * otherwise.
  */
 class NsProcessDocIT {
     static final Path DOC = Cli.REPO.resolve("docs/ns-process.md");
-    /** Features the doc may wait for, none of them available on this branch yet. */
-    static final Set<String> UNAVAILABLE = Set.of("needs-network");
+    /** The info-string word of blocks that only root can run. */
+    static final String NEEDS_ROOT = "needs-root";
 
     record Command(String line, List<String> expected) {}
 
@@ -46,9 +46,8 @@ class NsProcessDocIT {
     }
 
     private static void run(Block b) {
-        for (String word : b.info().split("\\s+")) {
-            assumeTrue(!UNAVAILABLE.contains(word), "block at line " + b.lineNo() + " is marked " + word
-                    + ": that feature is not available on this branch yet");
+        if (List.of(b.info().split("\\s+")).contains(NEEDS_ROOT)) {
+            assumeTrue(Cli.isRoot(), "block at line " + b.lineNo() + " is marked " + NEEDS_ROOT);
         }
         for (Command c : b.commands()) {
             Result r = Cli.exec(List.of("sh", "-c", "exec 2>&1; " + c.line()), Cli.REPO);

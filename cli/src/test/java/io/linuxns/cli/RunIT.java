@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import static io.linuxns.cli.Cli.exec;
 import static io.linuxns.cli.Cli.linuxns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /** {@code linuxns run}: the ns-process container. */
@@ -39,14 +40,35 @@ class RunIT {
     }
 
     @Test
-    void loopbackAndVethAreNotAvailableYet() {
-        for (String mode : new String[] {"loopback", "veth"}) {
-            Result r = linuxns("run", "--net", mode, "--", "true");
-            assertEquals(1, r.exit(), r::toString);
-            assertEquals("linuxns: --net " + mode + " is not available yet (it needs the networking feature); use --net none or --net host",
-                    r.err().strip());
-        }
+    void networkModes() throws Exception {
+        Result lo = linuxns("run", "--", "ip", "-o", "link", "show", "lo");
+        assertEquals(0, lo.exit(), lo::toString);
+        assertTrue(lo.out().contains("<LOOPBACK,UP,LOWER_UP>"), lo::toString);
+        Result none = linuxns("run", "--net", "none", "--", "ip", "-o", "link", "show", "lo");
+        assertTrue(none.out().contains("<LOOPBACK>"), none::toString);
+        String hostNet = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/net")).toString();
+        Result host = linuxns("run", "--net", "host", "--", "readlink", "/proc/self/ns/net");
+        assertEquals(hostNet, host.out().strip(), host::toString);
         assertEquals(1, linuxns("run", "--net", "bogus", "--", "true").exit());
+    }
+
+    @Test
+    void vethReachesTheHostBridgeAndLeavesNothingBehind() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Cli.isRoot(), "--net veth makes a bridge on the host");
+        java.util.List<String> before = hostLinks();
+        Result r = linuxns("run", "--net", "veth", "--", "sh", "-c",
+                "ip -o -4 addr show dev eth0 | grep -o 'inet 10.200.0.[0-9]*/24'; ip route | grep -o '^default via 10.200.0.1';"
+                        + " ip -o link show eth0 | grep -o 'master\\|LOWER_UP' | head -1");
+        assertEquals(0, r.exit(), r::toString);
+        java.util.List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).matches("inet 10\\.200\\.0\\.\\d+/24"), r::toString);
+        assertEquals("default via 10.200.0.1", lines.get(1), r::toString);
+        assertEquals(before, hostLinks(), "--net veth left links on the host");
+    }
+
+    private static java.util.List<String> hostLinks() throws java.io.IOException {
+        return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/dev")).stream().skip(2)
+                .map(l -> l.split(":")[0].strip()).sorted().toList();
     }
 
     @Test
