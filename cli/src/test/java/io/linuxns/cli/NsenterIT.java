@@ -46,6 +46,17 @@ class NsenterIT {
     }
 
     @Test
+    void userNamespaceCredentialsLikeUtilLinux() {
+        // nsenter -U switches to uid/gid 0 inside unless --preserve-credentials.
+        String script = "echo $(id -u) $(id -g)";
+        Result ours = linuxns("nsenter", "-t", pid, "-U", "sh", "-c", script);
+        assertEquals(0, ours.exit(), ours::toString);
+        assertEquals(exec("nsenter", "-t", pid, "-U", "sh", "-c", script).out(), ours.out());
+        Result kept = linuxns("nsenter", "-t", pid, "-U", "--preserve-credentials", "sh", "-c", script);
+        assertEquals(exec("nsenter", "-t", pid, "-U", "--preserve-credentials", "sh", "-c", script).out(), kept.out(), kept::toString);
+    }
+
+    @Test
     void namespaceFileInsteadOfTarget() {
         String file = "/proc/" + pid + "/ns/net";
         Result ours = linuxns("nsenter", "--net=" + file, "readlink", "/proc/self/ns/net");
