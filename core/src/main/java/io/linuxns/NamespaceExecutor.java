@@ -7,7 +7,6 @@ import io.linuxns.internal.Native;
 import io.linuxns.internal.OriginThread;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;

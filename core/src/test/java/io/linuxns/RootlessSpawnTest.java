@@ -3,14 +3,10 @@ package io.linuxns;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,21 +21,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code setpriv --reuid=65534 --regid=65534 --clear-groups} runs {@link RootlessProbe}.
  */
 class RootlessSpawnTest {
-    static final int NOBODY = 65534;
+    static final int NOBODY = Unprivileged.NOBODY;
     static Map<String, String> results;
 
     @BeforeAll
     static void runProbeAsNobody() throws Exception {
         assumeTrue(TestSupport.isRoot(), "switching to uid 65534 needs root");
-        Path dir = Files.createTempDirectory("linuxns-rootless");
+        Path dir = Unprivileged.readableTempDirectory("linuxns-rootless");
         Path rootfs = null;
         try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            List<String> cp = copyClassPath(dir);
-            List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                    "-Dlinuxns.stress.spawns=" + SpawnStressTest.SPAWNS, "-cp", String.join(File.pathSeparator, cp),
-                    RootlessProbe.class.getName()));
+            List<String> cmd = new ArrayList<>(Unprivileged.java(dir, RootlessProbe.class));
+            cmd.add(cmd.indexOf("-cp"), "-Dlinuxns.stress.spawns=" + SpawnStressTest.SPAWNS);
             if (Rootfs.BUSYBOX != null) {
                 rootfs = Rootfs.busybox();
                 Files.writeString(rootfs.resolve("marker"), "rootless-root\n");
@@ -49,48 +41,13 @@ class RootlessSpawnTest {
             String out = new String(p.getInputStream().readAllBytes());
             assertTrue(p.waitFor(300, TimeUnit.SECONDS), "probe hung");
             assertEquals(0, p.exitValue(), out);
-            results = new HashMap<>();
-            for (String line : out.lines().toList()) {
-                int eq = line.indexOf('=');
-                if (eq > 0) results.put(line.substring(0, eq), line.substring(eq + 1));
-            }
+            results = Unprivileged.keyValues(out);
         } finally {
             if (rootfs != null) Rootfs.delete(rootfs);
             try (Stream<Path> all = Files.walk(dir)) {
                 for (Path f : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(f);
             }
         }
-    }
-
-    /** The class path, copied where uid 65534 can read it (the build tree and ~/.m2 may be under /root). */
-    static List<String> copyClassPath(Path dir) throws IOException {
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path src = Path.of(entry);
-            if (!Files.exists(src)) continue;
-            Path dst = dir.resolve("cp" + i++ + (Files.isDirectory(src) ? "" : ".jar"));
-            if (!Files.isDirectory(src)) {
-                Files.copy(src, dst);
-                Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rw-r--r--"));
-                out.add(dst.toString());
-                continue;
-            }
-            try (Stream<Path> all = Files.walk(src)) {
-                for (Path f : all.toList()) {
-                    Path t = dst.resolve(src.relativize(f).toString());
-                    if (Files.isDirectory(f)) {
-                        Files.createDirectories(t);
-                        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rwxr-xr-x"));
-                    } else {
-                        Files.copy(f, t);
-                        Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
-                    }
-                }
-            }
-            out.add(dst.toString());
-        }
-        return out;
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.linuxns.net;
 
 import io.linuxns.ThreadNamespaceGuard;
+import io.linuxns.Unprivileged;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -8,10 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,38 +35,23 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @ExtendWith({ThreadNamespaceGuard.class, HostNetworkGuard.class})
 class RootlessNetTest {
-    private static final String NOBODY = "65534";
 
     @Test
     void anUnprivilegedJvmConfiguresItsChildsNamespaceThroughATakenSocketOnly() throws Exception {
         assumeTrue(NetTestSupport.isRoot(), "the test drops to uid 65534 with setpriv, which needs root");
-        Path dir = Files.createTempDirectory("linuxns-rootless");
+        Path dir = Unprivileged.readableTempDirectory("linuxns-rootless-net");
         Process child = null;
         try {
-            List<String> classpath = new ArrayList<>();
-            for (Class<?> c : List.of(RtNetlink.class, io.linuxns.bindings.LinuxNs.class, RootlessProbe.class)) {
-                Path from = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
-                Path to = dir.resolve("cp" + classpath.size());
-                copyTree(from, to);
-                classpath.add(to.toString());
-            }
-            makeWorldReadable(dir);
 
-            child = new ProcessBuilder(asNobody("unshare", "-r", "-n", "ip", "monitor", "link"))
+            child = new ProcessBuilder(Unprivileged.asNobody("unshare", "-r", "-n", "ip", "monitor", "link"))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
             int fd = routeSocketOf(child);
             // A stopped process reads nothing, so every reply comes to the JVM.
             NetTestSupport.run(List.of("kill", "-STOP", Long.toString(child.pid())));
             while (!Files.readString(Path.of("/proc/" + child.pid() + "/status")).contains("State:\tT")) Thread.sleep(5);
 
-            List<String> probe = asNobody(ProcessHandle.current().info().command().orElseThrow(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", String.join(":", classpath),
-                    RootlessProbe.class.getName(), Long.toString(child.pid()), Integer.toString(fd));
-            Map<String, String> result = new HashMap<>();
-            for (String line : NetTestSupport.run(probe).lines().toList()) {
-                int eq = line.indexOf('=');
-                if (eq > 0) result.put(line.substring(0, eq), line.substring(eq + 1));
-            }
+            List<String> probe = Unprivileged.java(dir, RootlessProbe.class, Long.toString(child.pid()), Integer.toString(fd));
+            Map<String, String> result = Unprivileged.keyValues(NetTestSupport.run(probe));
 
             assertEquals("EPERM unshare(CLONE_NEWNET): EPERM (Operation not permitted)", result.get("unshareNetOnThread"), result.toString());
             assertTrue(result.get("listOwnNamespace").startsWith("ok "), result.toString());
@@ -94,12 +77,6 @@ class RootlessNetTest {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
             }
         }
-    }
-
-    private static List<String> asNobody(String... command) {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
-        cmd.addAll(List.of(command));
-        return cmd;
     }
 
     /** {@return the descriptor of {@code p}'s NETLINK_ROUTE socket, once it has one} */
@@ -128,20 +105,4 @@ class RootlessNetTest {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(t); else Files.copy(p, t);
-            }
-        }
-    }
-
-    private static void makeWorldReadable(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.toList()) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
-            }
-        }
-    }
 }
