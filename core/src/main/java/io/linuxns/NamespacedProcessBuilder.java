@@ -328,7 +328,8 @@ public final class NamespacedProcessBuilder {
 
     /**
      * Bind-mounts {@code source} (a path outside, resolved before any pivot) onto {@code target}
-     * (inside the new root if there is one), read-only if asked.
+     * (inside the new root if there is one), read-only if asked. The bind is recursive; read-only
+     * applies to the top mount, not to mounts below it.
      */
     public NamespacedProcessBuilder bind(Path source, Path target, boolean readOnly) {
         mounts.add(new Mount.Bind(source, target, readOnly));
@@ -352,7 +353,11 @@ public final class NamespacedProcessBuilder {
 
     // ---- time, cgroup, lifetime, fds --------------------------------------------------------
 
-    /** Offsets CLOCK_MONOTONIC in a new time namespace (adds TIME to the new namespaces). */
+    /**
+     * Offsets CLOCK_MONOTONIC in a new time namespace (adds TIME to the new namespaces). The
+     * child enters its time namespace at the exec, so before it (in a {@link ParentSetup}) the
+     * namespace is {@code /proc/PID/ns/time_for_children}, not {@code /proc/PID/ns/time}.
+     */
     public NamespacedProcessBuilder monotonicOffset(Duration offset) {
         this.monotonicOffset = Objects.requireNonNull(offset);
         unshare.add(NamespaceType.TIME);
@@ -392,7 +397,12 @@ public final class NamespacedProcessBuilder {
      * With a new PID namespace, runs a minimal init as PID 1 that starts the command as its
      * child, reaps orphans, forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to it
      * and exits with its status, like {@code tini} or {@code bwrap}. Without it the command is
-     * PID 1 itself.
+     * PID 1 itself (and, having no handler, ignores {@link Process#destroy()}'s SIGTERM).
+     *
+     * <p>The init runs no program of its own (linuxns ships none): it is the clone of the JVM
+     * that interprets the child program, so it shares the JVM's memory until it exits. If it may
+     * outlive the JVM, add {@link #dieWithParent()}, or the JVM's memory stays in use until the
+     * command ends.
      */
     public NamespacedProcessBuilder init(boolean init) {
         this.init = init;

@@ -82,9 +82,12 @@ final class ParentSide {
             throw new NamespaceException(String.join(" ", cmd), Errno.ENOENT,
                     "an unprivileged map with several ranges needs " + helper + "(1): install the uidmap package");
         }
-        String out = new String(p.getInputStream().readAllBytes()).strip();
         try {
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            boolean done = p.waitFor(30, TimeUnit.SECONDS);
+            if (!done) p.destroyForcibly().waitFor();
+            // The helpers print a line or two: the pipe never fills before they exit.
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            if (!done || p.exitValue() != 0) {
                 throw new NamespaceException(String.join(" ", cmd) + " failed: " + out, 0,
                         "check /etc/sub" + (file.startsWith("uid") ? "uid" : "gid") + " grants these ranges to the user");
             }
