@@ -296,6 +296,20 @@ class SpawnTest {
     }
 
     @Test
+    void aWaitingChildHoldsNoneOfTheJvmsDescriptors() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<List<String>> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        Spawned s = Spawned.run(new NamespacedProcessBuilder("true").unshare(NamespaceType.UTS).parentSetup(pid -> {
+            try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+                seen.set(fds.map(f -> f.getFileName().toString()).sorted().toList());
+            }
+        }));
+        assertEquals(0, s.exit());
+        // 0-2 of the JVM, three stdio pipe ends, the error pipe and the sync pipe: not the JVM's
+        // jars, sockets or another spawn's pipes (which would delay that spawn's EOF).
+        assertTrue(seen.get().size() <= 8, seen.get().toString());
+    }
+
+    @Test
     void passedDescriptorsMaySwapNumbers() throws Exception {
         Path a = Files.createTempFile("linuxns-a", ".txt");
         Path b = Files.createTempFile("linuxns-b", ".txt");

@@ -48,11 +48,25 @@ final class ProgramWriter {
                 LinuxNs.SIG_SETMASK(), p.bytes(new byte[] {-1, -1, -1, -1, -1, -1, -1, -1}), 0, 8);
     }
 
-    /** The child's copies of the parent's pipe ends: it must not hold them (a read would never see EOF). */
-    void closeParentEnds(int... fds) {
-        for (int fd : fds) {
-            if (fd >= 0) p.syscall("close the parent's pipe end", "close(" + fd + ")", IGNORE_FAILURE, LinuxNs.SYS_close(), fd);
+    /**
+     * Closes every descriptor above stderr but {@code keep}, at once: the child's copies of the
+     * parent's pipe ends (a read would never see EOF while it held them), of the JVM's files,
+     * and of the pipes of other spawns under way on other threads, whose EOF would otherwise
+     * wait for this child's exec.
+     */
+    void closeAllBut(java.util.SortedSet<Integer> keep) {
+        long from = 3;
+        for (int fd : keep) {
+            if (fd < from) continue;
+            if (fd > from) closeRange(from, fd - 1);
+            from = fd + 1L;
         }
+        closeRange(from, 0xFFFF_FFFFL);
+    }
+
+    private void closeRange(long first, long last) {
+        p.syscall("close what the child does not need", "close_range(" + first + ", " + (last == 0xFFFF_FFFFL ? "~0" : last) + ", 0)",
+                0, LinuxNs.SYS_close_range(), first, last, 0);
     }
 
     /** A new time namespace for the exec'd program, whose offsets the parent then writes. */

@@ -100,7 +100,13 @@ public final class Spawner {
             // Nothing of the JVM may run here: block every signal, then reset every handler.
             w.blockSignals();
             w.resetSignals(SignalDispositions.handled());
-            w.closeParentEnds(err[0], sync == null ? -1 : sync[1], ready == null ? -1 : ready[0]);
+            java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(List.of(err[1]));
+            if (sync != null) keep.add(sync[0]);
+            if (ready != null) keep.add(ready[1]);
+            for (int fd : stdio.childEnds()) if (fd >= 0) keep.add(fd);
+            keep.addAll(passFds.values());
+            keep.addAll(joinFds.values());
+            w.closeAllBut(keep);
             // Joined namespaces first: namespaces made after joining a user namespace belong to it,
             // and what the parent does in the sync window must find the child's final namespaces.
             w.joinNamespaces();
