@@ -14,6 +14,7 @@ import java.util.List;
 public record IdMapping(long inside, long outside, long count) {
     private static final long MAX = 0xFFFF_FFFFL; // ids are 32-bit; (uid_t)-1 is never valid
 
+    /** Checks the ranges: 32-bit ids, a count of at least 1, no range past the largest id. */
     public IdMapping {
         if (inside < 0 || outside < 0 || count < 1 || inside + count > MAX || outside + count > MAX) {
             throw new IllegalArgumentException("invalid id mapping " + inside + " " + outside + " " + count

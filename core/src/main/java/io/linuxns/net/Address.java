@@ -14,6 +14,7 @@ import java.util.Objects;
  */
 public record Address(int linkIndex, IpPrefix prefix, int scope, int flags) {
 
+    /** Checks that the prefix is there. */
     public Address {
         Objects.requireNonNull(prefix, "prefix");
     }

@@ -22,6 +22,7 @@ import java.util.Optional;
 public record Link(int index, String name, int flags, int mtu, int masterIndex, Optional<String> kind,
                    String macAddress) {
 
+    /** Checks that name and kind are there. */
     public Link {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");
