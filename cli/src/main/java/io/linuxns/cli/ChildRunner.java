@@ -5,6 +5,8 @@ import io.linuxns.NamespacedProcessBuilder;
 import sun.misc.Signal;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Starts a command with the caller's stdio and waits for it, the way {@code unshare --fork}
@@ -17,12 +19,26 @@ final class ChildRunner {
 
     static int run(NamespacedProcessBuilder builder) throws IOException {
         builder.inheritIO();
+        // Installed before start(): the JVM must never die of a signal between the setup (which
+        // may make links on the host, such as --net veth) and its teardown after the command.
+        // A Ctrl-C on the terminal reaches the command directly (same process group); SIGTERM or
+        // SIGHUP sent to linuxns alone is passed on, as a container runtime does. One that comes
+        // while the container is being set up ends it as soon as it has started.
+        AtomicReference<Process> started = new AtomicReference<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Signal.handle(new Signal("INT"), s -> {
+            if (started.get() == null) stop.set(true);
+        });
+        sun.misc.SignalHandler forward = s -> {
+            stop.set(true);
+            Process p = started.get();
+            if (p != null) p.destroy();
+        };
+        Signal.handle(new Signal("TERM"), forward);
+        Signal.handle(new Signal("HUP"), forward);
         NamespacedProcess process = builder.start();
-        // While the command runs, a Ctrl-C on the terminal reaches it directly (same process
-        // group); it must not also end the JVM, which would leave the command orphaned or killed.
-        // SIGTERM sent to linuxns alone is passed on, as a container runtime does.
-        Signal.handle(new Signal("INT"), s -> {});
-        Signal.handle(new Signal("TERM"), s -> process.destroy());
+        started.set(process);
+        if (stop.get()) process.destroy();
         while (true) {
             try {
                 return process.waitFor();

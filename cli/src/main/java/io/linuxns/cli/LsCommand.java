@@ -175,8 +175,11 @@ final class LsCommand implements Callable<Integer> {
         List<NamespaceScan.Entry> ordered = new ArrayList<>();
         Map<Long, String> prefixes = new HashMap<>();
         for (long r : roots) walk(r, "", "", users, children, owned, ordered, prefixes);
-        List<NamespaceScan.Entry> orphans = owned.getOrDefault(-1L, List.of());
-        ordered.addAll(orphans);
+        // Owned by a user namespace that no process is in (nor below): listed at the top level
+        // rather than dropped, as are those whose owner could not be asked.
+        for (Map.Entry<Long, List<NamespaceScan.Entry>> group : owned.entrySet()) {
+            if (!users.containsKey(group.getKey())) ordered.addAll(group.getValue());
+        }
         printTable(out, rows(ordered, accounts, prefixes));
     }
 

@@ -55,6 +55,7 @@ public enum NetworkMode {
                     .bridge(BRIDGE, BRIDGE_ADDRESS)
                     .containerAddress("10.200.0." + (2 + id % 250) + "/24")
                     .vethNames("lnsv" + id % 100_000_000, "eth0")
+                    .removeUnusedBridge(true)
                     .build();
             builder.unshare(NamespaceType.NETWORK).parentSetup(net);
             return net;

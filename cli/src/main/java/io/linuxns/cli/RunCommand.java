@@ -79,8 +79,15 @@ final class RunCommand implements Callable<Integer> {
             b.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
         }
         if (workdir != null) b.directory(rootfs != null ? absoluteInside(workdir, "--workdir") : workdir.toAbsolutePath());
-        try (network) {
+        try {
             return ChildRunner.run(b);
+        } finally {
+            try {
+                network.close();
+            } catch (Exception e) {
+                // The command's status matters more than a link the kernel may be removing anyway.
+                System.err.println("linuxns: warning: network teardown: " + e.getMessage());
+            }
         }
     }
 

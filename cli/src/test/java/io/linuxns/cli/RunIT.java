@@ -66,6 +66,34 @@ class RunIT {
         assertEquals(before, hostLinks(), "--net veth left links on the host");
     }
 
+    @Test
+    void hangupDuringAVethContainerStillTearsTheNetworkDown() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Cli.isRoot(), "--net veth makes a bridge on the host");
+        java.util.List<String> before = hostLinks();
+        Process jvm = new ProcessBuilder(Cli.command(Cli.JAR, "run", "--net", "veth", "--", "sleep", "60"))
+                .redirectErrorStream(true).start();
+        try {
+            // Wait (unbounded: no timing is asserted) until the container's host veth exists.
+            while (hostLinks().stream().noneMatch(l -> l.startsWith("lnsv"))) {
+                assertTrue(jvm.isAlive(), () -> "linuxns ended early: " + drain(jvm));
+                Thread.sleep(20);
+            }
+            exec("kill", "-HUP", Long.toString(jvm.pid()));
+            assertEquals(128 + 15, jvm.waitFor(), () -> drain(jvm)); // SIGHUP became SIGTERM for the command
+        } finally {
+            jvm.destroyForcibly().waitFor();
+        }
+        assertEquals(before, hostLinks(), "the bridge or veth of the container was left on the host");
+    }
+
+    private static String drain(Process p) {
+        try {
+            return new String(p.getInputStream().readNBytes(p.getInputStream().available()));
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
     private static java.util.List<String> hostLinks() throws java.io.IOException {
         return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/dev")).stream().skip(2)
                 .map(l -> l.split(":")[0].strip()).sorted().toList();

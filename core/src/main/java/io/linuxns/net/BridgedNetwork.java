@@ -4,6 +4,7 @@ import io.linuxns.Namespace;
 import io.linuxns.NamespaceException;
 import io.linuxns.NamespaceType;
 import io.linuxns.NamespacedProcessBuilder;
+import io.linuxns.internal.Errno;
 
 import java.io.IOException;
 import java.util.Objects;
@@ -49,6 +50,7 @@ public final class BridgedNetwork implements NamespacedProcessBuilder.ParentSetu
     private final IpPrefix containerAddress;
     private final String hostVeth;
     private final String containerVeth;
+    private final boolean removeUnusedBridge;
 
     // State of one application; guarded by this.
     private RtNetlink host;
@@ -62,6 +64,7 @@ public final class BridgedNetwork implements NamespacedProcessBuilder.ParentSetu
         this.containerAddress = b.containerAddress;
         this.hostVeth = b.hostVeth;
         this.containerVeth = b.containerVeth;
+        this.removeUnusedBridge = b.removeUnusedBridge;
     }
 
     /** {@return a builder with the defaults: bridge {@code linuxns0} 10.200.0.1/24, container 10.200.0.2/24, veth {@code lnsveth0}/{@code eth0}} */
@@ -112,9 +115,16 @@ public final class BridgedNetwork implements NamespacedProcessBuilder.ParentSetu
         try {
             Optional<Link> existing = host.link(bridge);
             if (existing.isEmpty()) {
-                host.createBridge(bridge);
-                createdBridge = true;
-            } else if (!existing.get().kind().equals(Optional.of("bridge"))) {
+                try {
+                    host.createBridge(bridge);
+                    createdBridge = true;
+                } catch (NamespaceException e) {
+                    // Another setup made it between our look and our request: use theirs.
+                    if (e.errno() != Errno.EEXIST) throw e;
+                    existing = host.link(bridge);
+                }
+            }
+            if (existing.isPresent() && !existing.get().kind().equals(Optional.of("bridge"))) {
                 throw new NamespaceException("BridgedNetwork: " + bridge + " in " + host.namespace() + " is a "
                         + existing.get().kind().orElse("device") + ", not a bridge", 0, "choose another bridge name");
             }
@@ -145,6 +155,14 @@ public final class BridgedNetwork implements NamespacedProcessBuilder.ParentSetu
         }
     }
 
+    private void deleteIfPresent(String link) throws NamespaceException {
+        try {
+            if (host.link(link).isPresent()) host.deleteLink(link);
+        } catch (NamespaceException e) {
+            if (e.errno() != Errno.ENODEV) throw e;
+        }
+    }
+
     /**
      * Removes what {@link #beforeExec(long)} made in the host namespace: the host veth end
      * (the container end goes with it, if the child's namespace still exists), the bridge
@@ -158,8 +176,9 @@ public final class BridgedNetwork implements NamespacedProcessBuilder.ParentSetu
         NamespaceException failure = null;
         try {
             if (createdVeth) {
-                // Gone already if the child's namespace died and took the pair with it.
-                if (host.link(hostVeth).isPresent()) host.deleteLink(hostVeth);
+                // Gone already if the child's namespace died and took the pair with it, or going
+                // now: the kernel cleans a dead namespace up in the background (ENODEV).
+                deleteIfPresent(hostVeth);
                 createdVeth = false;
             }
         } catch (NamespaceException e) {
@@ -167,9 +186,11 @@ public final class BridgedNetwork implements NamespacedProcessBuilder.ParentSetu
         }
         try {
             Optional<Link> br = host.link(bridge);
-            if (br.isPresent() && createdBridge) {
-                int index = br.get().index();
-                if (host.links().stream().noneMatch(l -> l.masterIndex() == index)) host.deleteLink(bridge);
+            boolean unused = br.isPresent() && host.links().stream().noneMatch(l -> l.masterIndex() == br.get().index());
+            boolean ours = createdBridge || (removeUnusedBridge && host.addresses(bridge).stream()
+                    .allMatch(a -> a.prefix().equals(bridgeAddress) || a.prefix().address().isLinkLocalAddress()));
+            if (unused && ours) {
+                deleteIfPresent(bridge);
             } else if (br.isPresent() && addedBridgeAddress) {
                 host.deleteAddress(bridge, bridgeAddress);
             }
@@ -209,8 +230,20 @@ public final class BridgedNetwork implements NamespacedProcessBuilder.ParentSetu
         private IpPrefix containerAddress = IpPrefix.parse("10.200.0.2/24");
         private String hostVeth = "lnsveth0";
         private String containerVeth = "eth0";
+        private boolean removeUnusedBridge;
 
         private Builder() {}
+
+        /**
+         * Whether teardown also removes a bridge that this network did not create, once no port is
+         * left on it and it carries no address but this one: for a bridge shared by many
+         * containers that the last one out cleans up, as {@code linuxns run --net veth} does.
+         * By default only a bridge this network created is removed.
+         */
+        public Builder removeUnusedBridge(boolean remove) {
+            this.removeUnusedBridge = remove;
+            return this;
+        }
 
         /** The bridge's name and its address with prefix length, such as {@code 10.200.0.1/24}. */
         public Builder bridge(String name, String cidr) {

@@ -48,12 +48,26 @@ public record IpPrefix(InetAddress address, int prefixLength) {
 
     /** {@return {@code address} as an IP literal} Never resolves a host name. */
     static InetAddress literal(String addr, String context) {
+        // InetAddress.ofLiteral also takes "10.1" (10.0.0.1, where ip(8) reads 10.1.0.0), "10",
+        // scoped "fe80::1%eth0" and IPv4-mapped IPv6: refuse what would not mean what it says.
+        boolean v6 = addr.indexOf(':') >= 0;
+        if (addr.indexOf('%') >= 0 || (!v6 && !DOTTED_QUAD.matcher(addr).matches())) {
+            throw new IllegalArgumentException("not an IPv4 (a.b.c.d) or IPv6 address: \"" + context + "\"");
+        }
+        InetAddress a;
         try {
-            return InetAddress.ofLiteral(addr);
+            a = InetAddress.ofLiteral(addr);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not an IPv4 or IPv6 address: \"" + context + "\"", e);
         }
+        if (v6 && !(a instanceof java.net.Inet6Address)) {
+            throw new IllegalArgumentException("IPv4-mapped IPv6 addresses are not supported: \"" + context
+                    + "\"; write the IPv4 address");
+        }
+        return a;
     }
+
+    private static final java.util.regex.Pattern DOTTED_QUAD = java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     /** {@return a prefix of {@code address} with {@code prefixLength}} */
     public static IpPrefix of(InetAddress address, int prefixLength) {

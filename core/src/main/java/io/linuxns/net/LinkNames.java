@@ -28,7 +28,8 @@ final class LinkNames {
         if (name.equals(".") || name.equals("..")) return "\".\" and \"..\" are not interface names";
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c == '/' || c == ':') return "'" + c + "' is not allowed";
+            // '%': the kernel would replace "%d" with a number, and the name asked for would not exist.
+            if (c == '/' || c == ':' || c == '%') return "'" + c + "' is not allowed";
             if (c == 0) return "NUL is not allowed";
             // The kernel's isspace(): space, \t \n \v \f \r.
             if (c == ' ' || (c >= '\t' && c <= '\r') || Character.isWhitespace(c)) return "whitespace is not allowed";

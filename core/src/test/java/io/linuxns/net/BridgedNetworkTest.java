@@ -127,6 +127,28 @@ class BridgedNetworkTest {
     }
 
     @Test
+    void aSharedBridgeIsRemovedByTheLastOneOut() throws Exception {
+        Process second = NetTestSupport.inNewNetns();
+        try {
+            BridgedNetwork first = BridgedNetwork.builder().bridge("lnsbr2", "10.200.7.1/24").containerAddress("10.200.7.2/24")
+                    .vethNames("lnsveth7a", "eth0").removeUnusedBridge(true).build();
+            BridgedNetwork other = BridgedNetwork.builder().bridge("lnsbr2", "10.200.7.1/24").containerAddress("10.200.7.3/24")
+                    .vethNames("lnsveth7b", "eth0").removeUnusedBridge(true).build();
+            apply(first);
+            host.call(() -> {
+                other.beforeExec(second.pid());
+                return null;
+            });
+            first.teardown(); // the creator leaves first: the other port keeps the bridge
+            assertEquals(List.of("lnsbr2", "lnsveth7b", "lo"), hostRt.links().stream().map(Link::name).sorted().toList());
+            other.teardown(); // the last one out removes it, though it did not create it
+            assertEquals(List.of("lo"), hostRt.links().stream().map(Link::name).toList());
+        } finally {
+            NetTestSupport.stop(second);
+        }
+    }
+
+    @Test
     void anExistingBridgeWithOtherPortsIsKept() throws Exception {
         hostRt.createBridge("lnsbr1");
         hostRt.createVethPair("other0", "other1");

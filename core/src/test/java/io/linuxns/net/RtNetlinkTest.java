@@ -269,7 +269,7 @@ class RtNetlinkTest {
     @Test
     void badNamesAndAddressesAreRefusedBeforeAnyRequest() throws Exception {
         try (RtNetlink rt = RtNetlink.open()) {
-            for (String bad : List.of("", "0123456789abcdef", "a/b", "a b", "tab\there", ".", "..", "a:b", "nul\0")) {
+            for (String bad : List.of("", "0123456789abcdef", "a/b", "a b", "tab\there", ".", "..", "a:b", "nul\0", "br%d")) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rt.createBridge(bad), bad);
                 assertTrue(e.getMessage().contains("bad bridge name"), e.getMessage());
                 assertThrows(IllegalArgumentException.class, () -> rt.setUp(bad), bad);
@@ -286,7 +286,8 @@ class RtNetlinkTest {
                 assertThrows(IllegalArgumentException.class, () -> rt.moveToNamespace("lo", uts));
             }
         }
-        for (String bad : List.of("10.0.0.1/33", "::1/129", "300.1.1.1/24", "example.com/24", "10.0.0.1/", "10.0.0.1/-1", "10.0.0.1/8x", "")) {
+        for (String bad : List.of("10.0.0.1/33", "::1/129", "300.1.1.1/24", "example.com/24", "10.0.0.1/", "10.0.0.1/-1", "10.0.0.1/8x", "",
+                "10.1/16", "10", "fe80::1%eth0/64", "::ffff:10.0.0.1/96")) {
             assertThrows(IllegalArgumentException.class, () -> IpPrefix.parse(bad), bad);
         }
         assertEquals("10.200.1.0/24", IpPrefix.parse("10.200.1.77/24").network().toString());
