@@ -77,7 +77,11 @@ public class NamespaceException extends IOException {
         if (step != null) sb.append(step).append(": ");
         sb.append(call);
         if (errno != 0) sb.append(": ").append(Errno.name(errno)).append(" (").append(Native.strerror(errno)).append(')');
-        if (hint != null) sb.append(errno != 0 || step != null ? ". " : ": ").append(hint);
+        if (hint != null) {
+            boolean sentence = errno != 0 || step != null;
+            sb.append(sentence ? ". " : ": ")
+                    .append(sentence && !hint.isEmpty() ? Character.toUpperCase(hint.charAt(0)) + hint.substring(1) : hint);
+        }
         return sb.toString();
     }
 

@@ -52,7 +52,7 @@ class NamespaceTest {
             NamespaceException e = assertThrows(NamespaceException.class, user::parent);
             assertEquals("EPERM", e.errnoName());
             NamespaceException notPid = assertThrows(NamespaceException.class, net::parent);
-            assertTrue(notPid.getMessage().contains("only PID and user namespaces"), notPid.getMessage());
+            assertTrue(notPid.getMessage().contains("Only PID and user namespaces"), notPid.getMessage());
             assertThrows(NamespaceException.class, net::ownerUid);
         }
     }
@@ -130,7 +130,7 @@ class NamespaceTest {
         assertEquals("ENOENT", missing.errnoName());
         NamespaceException noPid = assertThrows(NamespaceException.class,
                 () -> Namespace.ofProcess(999_999_999L, NamespaceType.NETWORK));
-        assertTrue(noPid.getMessage().contains("there is no process with pid 999999999"), noPid.getMessage());
+        assertTrue(noPid.getMessage().contains("There is no process with pid 999999999"), noPid.getMessage());
         Namespace ns = Namespace.ofCurrentThread(NamespaceType.UTS);
         ns.close();
         IllegalStateException closed = assertThrows(IllegalStateException.class, ns::fd);

@@ -250,7 +250,7 @@ class RtNetlinkTest {
             NetlinkException noaddr = assertThrows(NetlinkException.class,
                     () -> rt.addAddress("nosuch0", IpPrefix.parse("10.200.9.1/24")));
             assertEquals("ENODEV", noaddr.errnoName());
-            assertTrue(noaddr.getMessage().contains("no link named \"nosuch0\""), noaddr.getMessage());
+            assertTrue(noaddr.getMessage().contains("No link named \"nosuch0\""), noaddr.getMessage());
 
             // An unreachable gateway: the kernel explains itself through extended acks.
             rt.setUp("lo");
@@ -258,7 +258,7 @@ class RtNetlinkTest {
                     () -> rt.addDefaultRoute(InetAddress.ofLiteral("10.200.99.1")));
             assertEquals("ENETUNREACH", unreachable.errnoName());
             assertTrue(unreachable.kernelMessage().isPresent(), unreachable.getMessage());
-            assertTrue(unreachable.getMessage().startsWith("RTM_NEWROUTE(default via 10.200.99.1): ENETUNREACH (Network is unreachable). kernel: "),
+            assertTrue(unreachable.getMessage().startsWith("RTM_NEWROUTE(default via 10.200.99.1): ENETUNREACH (Network is unreachable). Kernel: "),
                     unreachable.getMessage());
 
             // The socket is still usable after refusals.

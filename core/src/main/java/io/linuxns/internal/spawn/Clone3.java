@@ -143,8 +143,8 @@ final class Clone3 {
         return switch (errno) {
             case Errno.EPERM -> user ? "user namespaces may be disabled (sysctl user.max_user_namespaces,"
                     + " kernel.unprivileged_userns_clone, or an AppArmor/SELinux policy)"
-                    : "creating namespaces needs CAP_SYS_ADMIN: run as root, or add NamespaceType.USER"
-                    + " (for example mapRootToCurrentUser()) to create them unprivileged";
+                    : "creating namespaces needs CAP_SYS_ADMIN: run as root, or create a new user namespace along"
+                    + " with them (with root mapped to the caller) to work unprivileged";
             case Errno.ENOSPC -> "the limit of namespaces of some type is reached (/proc/sys/user/max_*_namespaces)";
             default -> null;
         };
