@@ -4,8 +4,10 @@ import io.linuxns.bindings.LinuxNs;
 import io.linuxns.internal.Errno;
 import io.linuxns.internal.MountTable;
 import io.linuxns.internal.Native;
+import io.linuxns.internal.OriginThread;
 
 import java.lang.foreign.Arena;
+import java.lang.ref.Cleaner;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +36,12 @@ public final class Namespace implements AutoCloseable {
     private final long device;
     private final long inode;
     private final String origin;
-    private int fd;
+    private final Descriptor descriptor;
+    private final Cleaner.Cleanable cleanable;
 
     private Namespace(int fd, NamespaceType type, long device, long inode, String origin) {
-        this.fd = fd;
+        this.descriptor = new Descriptor(fd);
+        this.cleanable = Descriptor.CLEANER.register(this, descriptor);
         this.type = type;
         this.device = device;
         this.inode = inode;
@@ -137,14 +141,15 @@ public final class Namespace implements AutoCloseable {
      *
      * @throws IllegalStateException if the handle is closed
      */
-    public synchronized int fd() {
+    public int fd() {
+        int fd = descriptor.fd;
         if (fd < 0) throw new IllegalStateException("namespace handle " + this + " (" + origin + ") is closed");
         return fd;
     }
 
     /** {@return whether {@link #close()} was called} */
-    public synchronized boolean isClosed() {
-        return fd < 0;
+    public boolean isClosed() {
+        return descriptor.fd < 0;
     }
 
     /**
@@ -230,7 +235,7 @@ public final class Namespace implements AutoCloseable {
         int r = Native.rawMount("/proc/self/fd/" + fd(), target.toString(), null, LinuxNs.MS_BIND(), null);
         if (r < 0) {
             if (created) deleteQuietly(target);
-            throw new NamespaceException("mount(\"/proc/self/fd/" + fd + "\" (" + this + "), \"" + target + "\", MS_BIND)", -r,
+            throw new NamespaceException("mount(\"/proc/self/fd/" + descriptor.fd + "\" (" + this + "), \"" + target + "\", MS_BIND)", -r,
                     -r == Errno.EINVAL && type == NamespaceType.MOUNT
                             ? "a mount namespace cannot be persisted inside itself or where it would create a loop: persist it from another mount namespace"
                             : null);
@@ -265,10 +270,30 @@ public final class Namespace implements AutoCloseable {
 
     /** Closes the descriptor. The namespace itself lives on while anything else refers to it. */
     @Override
-    public synchronized void close() {
-        if (fd >= 0) {
-            Native.close(fd);
-            fd = -1;
+    public void close() {
+        cleanable.clean();
+    }
+
+    /**
+     * The descriptor, closed once: by {@link #close()}, or by the cleaner when a handle nobody
+     * closed becomes unreachable (a forgotten handle must not keep a namespace alive forever).
+     */
+    private static final class Descriptor implements Runnable {
+        /** Its thread is started by the origin thread, in the namespaces the JVM started in. */
+        static final Cleaner CLEANER = OriginThread.call(Cleaner::create);
+
+        volatile int fd;
+
+        Descriptor(int fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        public synchronized void run() {
+            if (fd >= 0) {
+                Native.close(fd);
+                fd = -1;
+            }
         }
     }
 

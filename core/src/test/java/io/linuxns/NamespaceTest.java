@@ -121,6 +121,17 @@ class NamespaceTest {
     }
 
     @Test
+    void aHandleNobodyClosedIsClosedOnceUnreachable() throws Exception {
+        var before = TestSupport.openFds();
+        Namespace.ofCurrentThread(NamespaceType.UTS).inode(); // dropped without close()
+        for (int i = 0; i < 200 && !TestSupport.newFds(before).isEmpty(); i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(java.util.Set.of(), TestSupport.newFds(before));
+    }
+
+    @Test
     void badInputGivesClearExceptionsAndLeaksNoFd() throws Exception {
         var fds = TestSupport.openFds();
         NamespaceException notNs = assertThrows(NamespaceException.class, () -> Namespace.open(Path.of("/etc/hostname")));
