@@ -37,8 +37,14 @@ import java.util.Set;
  * failing step becomes a {@link NamespaceException} naming the step and errno. Only stdio and
  * the descriptors given to {@link #passFd(int, int)} survive the exec.
  *
+ * <p>The clone is made by the library's origin thread, so a child starts from the namespaces
+ * the JVM started in, whichever thread calls {@link #start()} (a task of a
+ * {@link NamespaceExecutor} included): to start in an executor's namespaces, {@link #join} them.
+ * The parent's part of the setup (id maps, {@link ParentSetup}s) runs on the calling thread.
+ *
  * <p>The builder is mutable and reusable, like {@code ProcessBuilder}; {@link #start()}
- * validates everything before any system call.
+ * validates everything before any system call. See {@code docs/spawn.md} for the child program
+ * and the order of its steps.
  */
 public final class NamespacedProcessBuilder {
 

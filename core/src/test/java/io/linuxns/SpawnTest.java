@@ -356,6 +356,25 @@ class SpawnTest {
     }
 
     @Test
+    void startFromAVirtualThreadAndFromInsideAnExecutor() throws Exception {
+        String[] out = new String[1];
+        Thread v = Thread.ofVirtual().start(() -> {
+            try {
+                out[0] = Spawned.run(new NamespacedProcessBuilder("hostname").unshare(NamespaceType.UTS).hostname("from-virtual")).out();
+            } catch (Exception e) {
+                out[0] = e.toString();
+            }
+        });
+        v.join();
+        assertEquals("from-virtual\n", out[0]);
+        // The child starts from the library's origin thread: an executor's namespaces do not leak into it.
+        try (NamespaceExecutor ex = NamespaceExecutor.unshare(EnumSet.of(NamespaceType.NETWORK))) {
+            String inside = ex.call(() -> Spawned.run(new NamespacedProcessBuilder("readlink", "/proc/self/ns/net")).out().strip());
+            assertEquals(TestSupport.link("/proc/self/ns/net"), inside);
+        }
+    }
+
+    @Test
     void environmentAndDirectory() throws Exception {
         NamespacedProcessBuilder b = new NamespacedProcessBuilder("sh", "-c", "echo $GREETING; pwd").directory(new File("/tmp").toPath());
         b.environment().clear();
