@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -279,6 +280,23 @@ class SpawnTest {
         } finally {
             Files.delete(out);
         }
+    }
+
+    @Test
+    void streamsLetGoOfTheirPipesOnceTheProcessExitedAndKeepWhatWasLeft() throws Exception {
+        TestSupport.warmUp();
+        var before = TestSupport.openFds();
+        Process p = new NamespacedProcessBuilder("sh", "-c", "echo left in the pipe; echo and on stderr >&2").start();
+        assertEquals(0, p.waitFor());
+        for (int i = 0; i < 500 && !TestSupport.newFds(before).isEmpty(); i++) Thread.sleep(10); // onExit work runs async
+        assertEquals(java.util.Set.of(), TestSupport.newFds(before), "pipe descriptors held after exit");
+        assertEquals("left in the pipe\n", new String(p.getInputStream().readAllBytes()));
+        assertEquals("and on stderr\n", new String(p.getErrorStream().readAllBytes()));
+        java.io.OutputStream in = p.getOutputStream();
+        assertThrows(java.io.IOException.class, () -> {
+            in.write('x');
+            in.flush();
+        });
     }
 
     @Test

@@ -8,10 +8,6 @@ import io.linuxns.bindings.LinuxNs;
 import io.linuxns.internal.Errno;
 import io.linuxns.internal.Native;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,9 +43,9 @@ final class ProcessImpl extends NamespacedProcess {
         InputStream out = InputStream.nullInputStream();
         InputStream err = InputStream.nullInputStream();
         try {
-            if (parentEnds[0] >= 0) in = new BufferedOutputStream(new FileOutputStream(procFd(parentEnds[0])));
-            if (parentEnds[1] >= 0) out = new BufferedInputStream(new FileInputStream(procFd(parentEnds[1])));
-            if (parentEnds[2] >= 0) err = new BufferedInputStream(new FileInputStream(procFd(parentEnds[2])));
+            if (parentEnds[0] >= 0) in = new PipeStreams.Output(procFd(parentEnds[0]));
+            if (parentEnds[1] >= 0) out = new PipeStreams.Input(procFd(parentEnds[1]));
+            if (parentEnds[2] >= 0) err = new PipeStreams.Input(procFd(parentEnds[2]));
         } finally {
             for (int fd : parentEnds) {
                 if (fd >= 0) Native.close(fd);
@@ -79,6 +75,8 @@ final class ProcessImpl extends NamespacedProcess {
             }
         }
         exit.complete(code);
+        // Off the reaper thread: a reader blocked on a stream would hold its lock.
+        CompletableFuture.runAsync(() -> PipeStreams.processExited(stdin, stdout, stderr));
     }
 
     /** Blocks until the process behind {@code pidfd} has exited, and reaps it. */
