@@ -56,7 +56,7 @@ final class Clone3 {
             if (routine == null) {
                 byte[] code = ChildRoutine.forCurrentArchitecture().orElseThrow(() -> new UnsupportedOperationException(
                         "NamespacedProcessBuilder has no child entry routine for " + System.getProperty("os.arch")
-                                + " yet (x86_64 only); NamespaceExecutor and Namespace work on every architecture"));
+                                + " yet (x86_64 only)"));
                 MemorySegment page = Native.mmapAnonymous(4096, LinuxNs.PROT_READ() | LinuxNs.PROT_WRITE(), 0);
                 MemorySegment.copy(code, 0, page, JAVA_BYTE, 0, code.length);
                 Native.mprotect(page, LinuxNs.PROT_READ() | LinuxNs.PROT_EXEC());
