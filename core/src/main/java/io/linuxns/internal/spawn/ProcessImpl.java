@@ -64,8 +64,25 @@ final class ProcessImpl extends NamespacedProcess {
         return "/proc/self/fd/" + fd;
     }
 
-    /** Called by the reaper once the process has exited and been reaped. */
-    void exited(int code) {
+    /**
+     * Reaps the process if it has exited ({@code waitid(P_PIDFD, WEXITED | WNOHANG)}) and
+     * completes its exit code. Called by the reaper thread and by threads in
+     * {@link #waitFor()}, whichever comes first; the lock makes one of them reap and the other see
+     * it done. The pidfd stays open: only the reaper closes it, in {@link #release()}, so no other
+     * thread ever uses a number that could meanwhile belong to another file.
+     *
+     * @return whether the process has exited and been reaped
+     */
+    synchronized boolean reapIfExited(MemorySegment siginfo) {
+        if (exit.isDone()) return true;
+        Integer code = Reaper.tryReap(pidfd, siginfo);
+        if (code == null) return false;
+        exit.complete(code);
+        return true;
+    }
+
+    /** Called by the reaper once the process is reaped: the pidfd, the program memory and the pipes go. */
+    void release() {
         synchronized (this) {
             Native.close(pidfd);
             pidfd = -1;
@@ -74,9 +91,45 @@ final class ProcessImpl extends NamespacedProcess {
                 memory = null;
             }
         }
-        exit.complete(code);
         // Off the reaper thread: a reader blocked on a stream would hold its lock.
         CompletableFuture.runAsync(() -> PipeStreams.processExited(stdin, stdout, stderr));
+    }
+
+    /**
+     * On a platform thread, waits on a private dup of the pidfd and reaps the process itself,
+     * instead of waking the reaper thread and then being woken by it (two thread switches, a
+     * tenth of a spawn here). Polls in slices so that an interrupt is noticed. Virtual threads
+     * wait for the reaper: a native wait would pin their carrier.
+     *
+     * @return whether the process exited within {@code nanos} (negative: no limit)
+     */
+    private boolean awaitDirectly(long nanos) throws InterruptedException {
+        int dup;
+        synchronized (this) {
+            if (exit.isDone() || pidfd < 0) return exit.isDone();
+            try {
+                dup = Native.dupCloexecAtLeast(pidfd, 3);
+            } catch (io.linuxns.NamespaceException e) {
+                return false; // out of descriptors: the reaper will do it
+            }
+        }
+        long deadline = System.nanoTime() + nanos;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment poll = arena.allocate(io.linuxns.bindings.pollfd.layout());
+            MemorySegment siginfo = arena.allocate(128, 8);
+            while (true) {
+                if (Thread.interrupted()) throw new InterruptedException();
+                long left = nanos < 0 ? Long.MAX_VALUE : deadline - System.nanoTime();
+                if (left <= 0) return false;
+                io.linuxns.bindings.pollfd.fd(poll, dup);
+                io.linuxns.bindings.pollfd.events(poll, (short) LinuxNs.POLLIN());
+                int r = Native.rawPoll(poll, (int) Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 100));
+                if (r != 0 && r != -Errno.EINTR) return reapIfExited(siginfo) || exit.isDone();
+                if (exit.isDone()) return true;
+            }
+        } finally {
+            Native.close(dup);
+        }
     }
 
     /** Blocks until the process behind {@code pidfd} has exited, and reaps it. */
@@ -107,6 +160,7 @@ final class ProcessImpl extends NamespacedProcess {
 
     @Override
     public int waitFor() throws InterruptedException {
+        if (!Thread.currentThread().isVirtual()) awaitDirectly(-1);
         try {
             return exit.get();
         } catch (ExecutionException e) {
@@ -116,6 +170,7 @@ final class ProcessImpl extends NamespacedProcess {
 
     @Override
     public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+        if (!Thread.currentThread().isVirtual()) return awaitDirectly(unit.toNanos(timeout)) || exit.isDone();
         try {
             exit.get(timeout, unit);
             return true;

@@ -56,10 +56,10 @@ final class Reaper {
                 for (int i = 0; i < fds.size(); i++) {
                     if (revents(polls, i + 1) == 0) continue;
                     int fd = fds.get(i);
-                    Integer code = tryReap(fd, siginfo);
-                    if (code != null) {
-                        ProcessImpl p = WATCHED.remove(fd);
-                        if (p != null) p.exited(code);
+                    ProcessImpl p = WATCHED.get(fd);
+                    if (p != null && p.reapIfExited(siginfo)) {
+                        WATCHED.remove(fd);
+                        p.release();
                     }
                 }
             }
@@ -77,7 +77,10 @@ final class Reaper {
         return pollfd.revents(pollfd.asSlice(polls, index));
     }
 
-    /** {@code waitid(P_PIDFD, WEXITED | WNOHANG)}: the exit code, or {@code null} if not exited. */
+    /**
+     * {@code waitid(P_PIDFD, WEXITED | WNOHANG)}: the exit code, or {@code null} if not exited.
+     * ECHILD (reaped by someone outside the library) gives -1: the status is lost.
+     */
     static Integer tryReap(int pidfd, MemorySegment siginfo) {
         siginfo.fill((byte) 0);
         int r = Native.rawWaitid(LinuxNs.P_PIDFD(), pidfd, siginfo, LinuxNs.WEXITED() | LinuxNs.WNOHANG());
