@@ -172,6 +172,31 @@ class SpawnTest {
     }
 
     @Test
+    void waitForIsInterruptibleAndTimesOut() throws Exception {
+        Process p = new NamespacedProcessBuilder("sleep", "60").start();
+        try {
+            assertFalse(p.waitFor(50, TimeUnit.MILLISECONDS));
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, p::waitFor);
+            assertTrue(p.isAlive());
+        } finally {
+            p.destroyForcibly();
+        }
+        assertEquals(0x80 + 9, p.waitFor());
+        // Waiting on a virtual thread goes through the reaper instead: same result.
+        Process q = new NamespacedProcessBuilder("sh", "-c", "exit 4").start();
+        int[] code = new int[1];
+        Thread.ofVirtual().start(() -> {
+            try {
+                code[0] = q.waitFor();
+            } catch (InterruptedException e) {
+                code[0] = -1;
+            }
+        }).join();
+        assertEquals(4, code[0]);
+    }
+
+    @Test
     void bootTimeOffsetShowsInUptime() throws Exception {
         Spawned s = Spawned.run(new NamespacedProcessBuilder("cat", "/proc/uptime").boottimeOffset(Duration.ofDays(100))
                 .monotonicOffset(Duration.ofDays(1)));
@@ -317,6 +342,13 @@ class SpawnTest {
     void aWaitingChildHoldsNoneOfTheJvmsDescriptors() throws Exception {
         java.util.concurrent.atomic.AtomicReference<List<String>> seen = new java.util.concurrent.atomic.AtomicReference<>();
         Spawned s = Spawned.run(new NamespacedProcessBuilder("true").unshare(NamespaceType.UTS).parentSetup(pid -> {
+            // The child runs its first steps while this runs: look once it waits in read(2) (syscall 0).
+            Path syscall = Path.of("/proc/" + pid + "/syscall");
+            try {
+                while (!Files.readString(syscall).startsWith("0 ")) Thread.sleep(1);
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+            }
             try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
                 seen.set(fds.map(f -> f.getFileName().toString()).sorted().toList());
             }
