@@ -45,11 +45,21 @@ final class UnshareCommand implements Callable<Integer> {
     @Option(names = {"-f", "--fork"}, description = "Accepted for compatibility: the program always runs in a new process.")
     boolean fork;
 
-    @Option(names = {"-r", "--map-root-user"}, description = "Map your uid and gid to root in a new user namespace (implies -U).")
     boolean mapRoot;
+    boolean mapCurrent;
+
+    // -r and -c replace each other: the last one given wins, as in util-linux.
+    @Option(names = {"-r", "--map-root-user"}, description = "Map your uid and gid to root in a new user namespace (implies -U).")
+    void mapRoot(boolean on) {
+        mapRoot = on;
+        if (on) mapCurrent = false;
+    }
 
     @Option(names = {"-c", "--map-current-user"}, description = "Map your uid and gid to themselves (implies -U).")
-    boolean mapCurrent;
+    void mapCurrent(boolean on) {
+        mapCurrent = on;
+        if (on) mapRoot = false;
+    }
 
     @Option(names = "--map-user", paramLabel = "UID|NAME", description = "Map your uid to UID (implies -U).")
     String mapUser;

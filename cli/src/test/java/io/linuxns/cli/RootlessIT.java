@@ -54,6 +54,12 @@ class RootlessIT {
     }
 
     @Test
+    void lastOfMapRootAndMapCurrentWins() {
+        assertEquals("0", asNobody("unshare", "-c", "-r", "id", "-u").out().strip());
+        assertEquals("65534", asNobody("unshare", "-r", "-c", "id", "-u").out().strip());
+    }
+
+    @Test
     void runTheContainer() {
         Result r = asNobody("run", "--", "sh", "-c", "id -u; hostname; echo $$");
         assertEquals(0, r.exit(), r::toString);
