@@ -77,36 +77,12 @@ public final class Spawner {
             // thread meanwhile cannot turn the number into some other file.
             Map<Namespace, Integer> joinFds = new java.util.IdentityHashMap<>();
             for (Namespace ns : r.join()) joinFds.put(ns, fds.add(Native.dupCloexecAtLeast(ns.fd(), 3)));
-            Map<Integer, Integer> passFds = r.passFds();
-            if (!passFds.isEmpty()) {
-                // The passed descriptors are dup2'ed last, onto numbers that may be taken by the error
-                // pipe or by another passed descriptor's source: move those out of the way first.
-                int above = passFds.keySet().stream().mapToInt(Integer::intValue).max().orElse(2) + 1;
-                if (err[1] < above) {
-                    int moved = fds.add(Native.dupCloexecAtLeast(err[1], above));
-                    fds.close(err[1]);
-                    err[1] = moved;
-                }
-                Map<Integer, Integer> safe = new java.util.LinkedHashMap<>();
-                for (Map.Entry<Integer, Integer> e : passFds.entrySet()) {
-                    int source = e.getValue();
-                    // stdio is dup2'ed over before the passed descriptors: a source of 0-2 would be the child's.
-                    boolean clobbered = source < 3 || (passFds.containsKey(source) && source != e.getKey());
-                    safe.put(e.getKey(), clobbered ? fds.add(Native.dupCloexecAtLeast(source, above)) : source);
-                }
-                passFds = safe;
-            }
+            Map<Integer, Integer> passFds = clearOfPassedNumbers(r.passFds(), err, fds);
             ProgramWriter w = new ProgramWriter(program, r, plan, passFds, joinFds);
             // Nothing of the JVM may run here: block every signal, then reset every handler.
             w.blockSignals();
             w.resetSignals(SignalDispositions.handled());
-            java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(List.of(err[1]));
-            if (sync != null) keep.add(sync[0]);
-            if (ready != null) keep.add(ready[1]);
-            for (int fd : stdio.childEnds()) if (fd >= 0) keep.add(fd);
-            keep.addAll(passFds.values());
-            keep.addAll(joinFds.values());
-            w.closeAllBut(keep);
+            w.closeAllBut(childNeeds(err, sync, ready, stdio, passFds, joinFds));
             // Joined namespaces first: namespaces made after joining a user namespace belong to it,
             // and what the parent does in the sync window must find the child's final namespaces.
             w.joinNamespaces();
@@ -182,6 +158,42 @@ public final class Spawner {
             fds.closeAll();
             if (!programOwned) program.close();
         }
+    }
+
+    /**
+     * The passed descriptors are dup2'ed last, onto numbers that may be taken by the error pipe or
+     * by another passed descriptor's source: moves those out of the way (replacing {@code err[1]}
+     * when it moves) and returns the map with the sources the child will find.
+     */
+    private static Map<Integer, Integer> clearOfPassedNumbers(Map<Integer, Integer> passFds, int[] err, Fds fds)
+            throws NamespaceException {
+        if (passFds.isEmpty()) return passFds;
+        int above = passFds.keySet().stream().mapToInt(Integer::intValue).max().orElse(2) + 1;
+        if (err[1] < above) {
+            int moved = fds.add(Native.dupCloexecAtLeast(err[1], above));
+            fds.close(err[1]);
+            err[1] = moved;
+        }
+        Map<Integer, Integer> safe = new java.util.LinkedHashMap<>();
+        for (Map.Entry<Integer, Integer> e : passFds.entrySet()) {
+            int source = e.getValue();
+            // stdio is dup2'ed over before the passed descriptors: a source of 0-2 would be the child's.
+            boolean clobbered = source < 3 || (passFds.containsKey(source) && source != e.getKey());
+            safe.put(e.getKey(), clobbered ? fds.add(Native.dupCloexecAtLeast(source, above)) : source);
+        }
+        return safe;
+    }
+
+    /** The descriptors above stderr that the child uses before its exec; it closes all others. */
+    private static java.util.SortedSet<Integer> childNeeds(int[] err, int[] sync, int[] ready, Stdio stdio,
+                                                            Map<Integer, Integer> passFds, Map<Namespace, Integer> joinFds) {
+        java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(List.of(err[1]));
+        if (sync != null) keep.add(sync[0]);
+        if (ready != null) keep.add(ready[1]);
+        for (int fd : stdio.childEnds()) if (fd >= 0) keep.add(fd);
+        keep.addAll(passFds.values());
+        keep.addAll(joinFds.values());
+        return keep;
     }
 
     private static ChildFailure readQuietly(int errorFd) {
