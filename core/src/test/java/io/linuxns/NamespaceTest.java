@@ -88,6 +88,30 @@ class NamespaceTest {
     }
 
     @Test
+    void aMountNamespacePersistsFromAnotherOneButNotInsideItself() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "bind mounts need CAP_SYS_ADMIN");
+        Path dir = Files.createTempDirectory("linuxns-persist-mnt");
+        try (NamespaceExecutor ex = NamespaceExecutor.unshare(EnumSet.of(NamespaceType.MOUNT));
+             Namespace mnt = ex.namespace(NamespaceType.MOUNT)) {
+            mnt.persist(dir.resolve("mnt"));
+            try (Namespace again = Namespace.open(dir.resolve("mnt"))) {
+                assertEquals(mnt, again);
+            } finally {
+                Namespace.unpersist(dir.resolve("mnt"));
+            }
+            NamespaceException loop = assertThrows(NamespaceException.class, () -> ex.call(() -> {
+                mnt.persist(dir.resolve("self"));
+                return null;
+            }));
+            assertEquals("EINVAL", loop.errnoName());
+            assertTrue(loop.getMessage().contains("persist it from another mount namespace"), loop.getMessage());
+            assertFalse(Files.exists(dir.resolve("self")), "the file made for the mount is removed again");
+        } finally {
+            Files.delete(dir);
+        }
+    }
+
+    @Test
     void persistOnASharedMountMakesItPrivateSoNothingPropagates() throws Exception {
         assumeTrue(TestSupport.isRoot(), "mounts need CAP_SYS_ADMIN");
         // This machine has no shared mounts: make one inside a scratch mount namespace, with a
