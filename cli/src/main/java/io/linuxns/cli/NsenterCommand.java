@@ -88,7 +88,7 @@ final class NsenterCommand implements Callable<Integer> {
                     handles.add(Namespace.ofProcess(target, t));
                 }
             }
-            if (handles.isEmpty() && !all) throw CliException.usage("no namespace specified (use -a or a type option such as -n)");
+            // Nothing to enter is not an error for nsenter(1) either: the command just runs.
             NamespacedProcessBuilder b = new NamespacedProcessBuilder(command.isEmpty() ? List.of(UnshareCommand.defaultShell()) : command);
             b.join(handles.toArray(Namespace[]::new)).preserveCredentials(preserveCredentials);
             boolean joinsMount = handles.stream().anyMatch(ns -> ns.type() == NamespaceType.MOUNT);
