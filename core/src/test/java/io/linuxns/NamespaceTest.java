@@ -148,7 +148,7 @@ class NamespaceTest {
     void aHandleNobodyClosedIsClosedOnceUnreachable() throws Exception {
         var before = TestSupport.openFds();
         Namespace.ofCurrentThread(NamespaceType.UTS).inode(); // dropped without close()
-        for (int i = 0; i < 200 && !TestSupport.newFds(before).isEmpty(); i++) {
+        for (int i = 0; i < 200 && !TestSupport.newFdsNow(before).isEmpty(); i++) {
             System.gc();
             Thread.sleep(10);
         }

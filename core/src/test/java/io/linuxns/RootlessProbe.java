@@ -58,7 +58,8 @@ public final class RootlessProbe {
         var fds = TestSupport.openFds();
         List<String> failures = SpawnStressTest.stress(Integer.getInteger("linuxns.stress.spawns", 300) / 3, false);
         out("stress", failures.isEmpty() ? "ok" : String.join("; ", failures));
-        out("fds", TestSupport.newFds(fds).isEmpty() ? "same" : "new " + TestSupport.newFds(fds));
+        java.util.Set<String> added = TestSupport.newFds(fds);
+        out("fds", added.isEmpty() ? "same" : "new " + added);
         System.exit(0);
     }
 

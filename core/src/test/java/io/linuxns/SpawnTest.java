@@ -313,7 +313,7 @@ class SpawnTest {
         var before = TestSupport.openFds();
         Process p = new NamespacedProcessBuilder("sh", "-c", "echo left in the pipe; echo and on stderr >&2").start();
         assertEquals(0, p.waitFor());
-        for (int i = 0; i < 500 && !TestSupport.newFds(before).isEmpty(); i++) Thread.sleep(10); // onExit work runs async
+        for (int i = 0; i < 500 && !TestSupport.newFdsNow(before).isEmpty(); i++) Thread.sleep(10); // onExit work runs async
         assertEquals(java.util.Set.of(), TestSupport.newFds(before), "pipe descriptors held after exit");
         assertEquals("left in the pipe\n", new String(p.getInputStream().readAllBytes()));
         assertEquals("and on stderr\n", new String(p.getErrorStream().readAllBytes()));
