@@ -21,6 +21,23 @@ public final class Unprivileged {
 
     public static final int NOBODY = 65534;
 
+    /** {@return the real uid of this JVM, from {@code /proc/self/status}} */
+    public static int uid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) return Integer.parseInt(line.split("\\s+")[1]);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        throw new IllegalStateException("no Uid line in /proc/self/status");
+    }
+
+    /** {@return whether this JVM runs as root: the privileged cases, and switching to 65534, need it} */
+    public static boolean isRoot() {
+        return uid() == 0;
+    }
+
     /** {@return {@code command} prefixed with setpriv to uid and gid 65534, without groups} */
     public static List<String> asNobody(String... command) {
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));

@@ -70,10 +70,7 @@ public final class NetlinkSocket {
             sockaddr_nl.nl_family(addr, (short) LinuxNs.AF_NETLINK());
             int r = (int) BIND.invokeExact(st, fd, addr, (int) addr.byteSize());
             if (r != 0) throw new NamespaceException("bind(netlink fd=" + fd + ")", Native.errno(st), null);
-            // Both are optional refinements: an older kernel without them still works, with
-            // errors lacking the kernel's text and echoing the whole request.
-            setIntOption(arena, fd, LinuxNs.NETLINK_EXT_ACK(), 1);
-            setIntOption(arena, fd, LinuxNs.NETLINK_CAP_ACK(), 1);
+            requestAcks(arena, fd);
             return fd;
         } catch (NamespaceException e) {
             Native.close(fd);
@@ -125,8 +122,7 @@ public final class NetlinkSocket {
                 throw new NamespaceException("getsockname(fd " + targetFd + " of pid " + pid + ")", ENOTSOCK,
                         "it is a socket of family " + sockaddr_nl.nl_family(addr) + ", not AF_NETLINK");
             }
-            setIntOption(arena, fd, LinuxNs.NETLINK_EXT_ACK(), 1);
-            setIntOption(arena, fd, LinuxNs.NETLINK_CAP_ACK(), 1);
+            requestAcks(arena, fd);
             return fd;
         } catch (NamespaceException e) {
             Native.close(fd);
@@ -135,6 +131,16 @@ public final class NetlinkSocket {
             Native.close(fd);
             throw Native.unexpected(t);
         }
+    }
+
+    /**
+     * Extended acks (the kernel's error text) and capped acks (errors without the echoed request).
+     * Both are optional refinements: an older kernel without them still works, with errors
+     * lacking the kernel's text and echoing the whole request.
+     */
+    private static void requestAcks(Arena arena, int fd) throws Throwable {
+        setIntOption(arena, fd, LinuxNs.NETLINK_EXT_ACK(), 1);
+        setIntOption(arena, fd, LinuxNs.NETLINK_CAP_ACK(), 1);
     }
 
     private static int setIntOption(Arena arena, int fd, int option, int value) throws Throwable {

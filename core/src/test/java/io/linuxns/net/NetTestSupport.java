@@ -20,14 +20,7 @@ final class NetTestSupport {
     private NetTestSupport() {}
 
     static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) return line.split("\\s+")[1].equals("0");
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return false;
+        return io.linuxns.Unprivileged.isRoot();
     }
 
     /** Runs a command to completion and returns its standard output; fails on a non-zero exit. */
