@@ -6,16 +6,17 @@
 #define _GNU_SOURCE 1
 
 #include <sched.h>          /* unshare, setns, CLONE_* */
-#include <unistd.h>         /* syscall, sethostname, execve, pipe2, read, write, close, ... */
-#include <fcntl.h>          /* open, O_* */
+#include <unistd.h>         /* syscall, sethostname, execve, pipe2, read, write, close, getppid, getgroups, ... */
+#include <fcntl.h>          /* open, O_*, F_ADD_SEALS, F_GET_SEALS, F_SEAL_*, AT_* */
 #include <signal.h>         /* kill, SIG*, sigset_t */
 #include <poll.h>           /* poll */
 #include <string.h>         /* strerror */
 #include <errno.h>          /* E* */
 #include <sys/ioctl.h>      /* ioctl */
-#include <sys/mount.h>      /* mount, umount2, MS_*, MNT_DETACH */
-#include <sys/mman.h>       /* mmap, munmap, mprotect, PROT_*, MAP_* */
-#include <sys/prctl.h>      /* prctl, PR_SET_PDEATHSIG */
+#include <sys/mount.h>      /* mount, umount2, MS_*, MNT_DETACH, struct mount_attr, MOUNT_ATTR_*, OPEN_TREE_*, MOVE_MOUNT_*
+                               (glibc 2.36 declares these itself: <linux/mount.h> conflicts with it) */
+#include <sys/mman.h>       /* mmap, munmap, mprotect, PROT_*, MAP_*, memfd_create, MFD_* */
+#include <sys/prctl.h>      /* prctl, PR_SET_PDEATHSIG, PR_*_DUMPABLE, PR_SET_CHILD_SUBREAPER */
 #include <sys/wait.h>       /* waitid, P_PIDFD, WEXITED */
 #include <sys/stat.h>       /* fstat, struct stat */
 #include <sys/syscall.h>    /* SYS_* */
@@ -29,3 +30,16 @@
 #include <linux/veth.h>     /* VETH_INFO_PEER */
 #include <net/if.h>         /* IFF_UP, if_nametoindex */
 #include <linux/close_range.h> /* CLOSE_RANGE_CLOEXEC */
+#include <linux/openat2.h>  /* struct open_how, RESOLVE_* */
+
+/*
+ * memfd_create flags added in Linux 6.3. glibc 2.36 and Debian 12's kernel headers
+ * (linux-libc-dev 6.1) do not have them yet; the values are the kernel's
+ * (include/uapi/linux/memfd.h). Headers that define them win.
+ */
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif

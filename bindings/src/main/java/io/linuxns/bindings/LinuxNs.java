@@ -230,6 +230,24 @@ public class LinuxNs extends LinuxNs$shared {
     public static int F_SETFD() {
         return F_SETFD;
     }
+    private static final int F_ADD_SEALS = (int)1033L;
+    /**
+     * {@snippet lang=c :
+     * #define F_ADD_SEALS 1033
+     * }
+     */
+    public static int F_ADD_SEALS() {
+        return F_ADD_SEALS;
+    }
+    private static final int F_GET_SEALS = (int)1034L;
+    /**
+     * {@snippet lang=c :
+     * #define F_GET_SEALS 1034
+     * }
+     */
+    public static int F_GET_SEALS() {
+        return F_GET_SEALS;
+    }
     private static final int F_DUPFD_CLOEXEC = (int)1030L;
     /**
      * {@snippet lang=c :
@@ -247,6 +265,69 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int FD_CLOEXEC() {
         return FD_CLOEXEC;
+    }
+    private static final int F_SEAL_SEAL = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SEAL_SEAL 1
+     * }
+     */
+    public static int F_SEAL_SEAL() {
+        return F_SEAL_SEAL;
+    }
+    private static final int F_SEAL_SHRINK = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SEAL_SHRINK 2
+     * }
+     */
+    public static int F_SEAL_SHRINK() {
+        return F_SEAL_SHRINK;
+    }
+    private static final int F_SEAL_GROW = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SEAL_GROW 4
+     * }
+     */
+    public static int F_SEAL_GROW() {
+        return F_SEAL_GROW;
+    }
+    private static final int F_SEAL_WRITE = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SEAL_WRITE 8
+     * }
+     */
+    public static int F_SEAL_WRITE() {
+        return F_SEAL_WRITE;
+    }
+    private static final int AT_SYMLINK_NOFOLLOW = (int)256L;
+    /**
+     * {@snippet lang=c :
+     * #define AT_SYMLINK_NOFOLLOW 256
+     * }
+     */
+    public static int AT_SYMLINK_NOFOLLOW() {
+        return AT_SYMLINK_NOFOLLOW;
+    }
+    private static final int AT_EMPTY_PATH = (int)4096L;
+    /**
+     * {@snippet lang=c :
+     * #define AT_EMPTY_PATH 4096
+     * }
+     */
+    public static int AT_EMPTY_PATH() {
+        return AT_EMPTY_PATH;
+    }
+    private static final int AT_RECURSIVE = (int)32768L;
+    /**
+     * {@snippet lang=c :
+     * #define AT_RECURSIVE 32768
+     * }
+     */
+    public static int AT_RECURSIVE() {
+        return AT_RECURSIVE;
     }
     private static final int SIGINT = (int)2L;
     /**
@@ -581,6 +662,69 @@ public class LinuxNs extends LinuxNs$shared {
     public static int MS_SILENT() {
         return MS_SILENT;
     }
+    private static final int OPEN_TREE_CLONE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define OPEN_TREE_CLONE 1
+     * }
+     */
+    public static int OPEN_TREE_CLONE() {
+        return OPEN_TREE_CLONE;
+    }
+    private static final int MOVE_MOUNT_F_EMPTY_PATH = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define MOVE_MOUNT_F_EMPTY_PATH 4
+     * }
+     */
+    public static int MOVE_MOUNT_F_EMPTY_PATH() {
+        return MOVE_MOUNT_F_EMPTY_PATH;
+    }
+    private static final int MOVE_MOUNT_T_EMPTY_PATH = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define MOVE_MOUNT_T_EMPTY_PATH 64
+     * }
+     */
+    public static int MOVE_MOUNT_T_EMPTY_PATH() {
+        return MOVE_MOUNT_T_EMPTY_PATH;
+    }
+    private static final int MOUNT_ATTR_RDONLY = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define MOUNT_ATTR_RDONLY 1
+     * }
+     */
+    public static int MOUNT_ATTR_RDONLY() {
+        return MOUNT_ATTR_RDONLY;
+    }
+    private static final int MOUNT_ATTR_NOSUID = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define MOUNT_ATTR_NOSUID 2
+     * }
+     */
+    public static int MOUNT_ATTR_NOSUID() {
+        return MOUNT_ATTR_NOSUID;
+    }
+    private static final int MOUNT_ATTR_NODEV = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define MOUNT_ATTR_NODEV 4
+     * }
+     */
+    public static int MOUNT_ATTR_NODEV() {
+        return MOUNT_ATTR_NODEV;
+    }
+    private static final int MOUNT_ATTR_NOEXEC = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define MOUNT_ATTR_NOEXEC 8
+     * }
+     */
+    public static int MOUNT_ATTR_NOEXEC() {
+        return MOUNT_ATTR_NOEXEC;
+    }
     private static final int MAP_GROWSDOWN = (int)256L;
     /**
      * {@snippet lang=c :
@@ -671,6 +815,24 @@ public class LinuxNs extends LinuxNs$shared {
     public static int PR_SET_PDEATHSIG() {
         return PR_SET_PDEATHSIG;
     }
+    private static final int PR_GET_DUMPABLE = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_GET_DUMPABLE 3
+     * }
+     */
+    public static int PR_GET_DUMPABLE() {
+        return PR_GET_DUMPABLE;
+    }
+    private static final int PR_SET_DUMPABLE = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_SET_DUMPABLE 4
+     * }
+     */
+    public static int PR_SET_DUMPABLE() {
+        return PR_SET_DUMPABLE;
+    }
     private static final int PR_SET_NAME = (int)15L;
     /**
      * {@snippet lang=c :
@@ -679,6 +841,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int PR_SET_NAME() {
         return PR_SET_NAME;
+    }
+    private static final int PR_SET_CHILD_SUBREAPER = (int)36L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_SET_CHILD_SUBREAPER 36
+     * }
+     */
+    public static int PR_SET_CHILD_SUBREAPER() {
+        return PR_SET_CHILD_SUBREAPER;
     }
     private static final int WNOHANG = (int)1L;
     /**
@@ -940,6 +1111,42 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int RTPROT_STATIC() {
         return RTPROT_STATIC;
+    }
+    private static final int RESOLVE_NO_XDEV = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define RESOLVE_NO_XDEV 1
+     * }
+     */
+    public static int RESOLVE_NO_XDEV() {
+        return RESOLVE_NO_XDEV;
+    }
+    private static final int RESOLVE_NO_MAGICLINKS = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define RESOLVE_NO_MAGICLINKS 2
+     * }
+     */
+    public static int RESOLVE_NO_MAGICLINKS() {
+        return RESOLVE_NO_MAGICLINKS;
+    }
+    private static final int RESOLVE_BENEATH = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define RESOLVE_BENEATH 8
+     * }
+     */
+    public static int RESOLVE_BENEATH() {
+        return RESOLVE_BENEATH;
+    }
+    private static final int RESOLVE_IN_ROOT = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define RESOLVE_IN_ROOT 16
+     * }
+     */
+    public static int RESOLVE_IN_ROOT() {
+        return RESOLVE_IN_ROOT;
     }
 
     private static class unshare {
@@ -1607,6 +1814,64 @@ public class LinuxNs extends LinuxNs$shared {
         }
     }
 
+    private static class getppid {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LinuxNs.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getppid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getppid"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern __pid_t getppid()
+     * }
+     */
+    public static FunctionDescriptor getppid$descriptor() {
+        return getppid.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern __pid_t getppid()
+     * }
+     */
+    public static MethodHandle getppid$handle() {
+        return getppid.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern __pid_t getppid()
+     * }
+     */
+    public static MemorySegment getppid$address() {
+        return getppid.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern __pid_t getppid()
+     * }
+     */
+    public static int getppid() {
+        var mh$ = getppid.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("getppid");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class getuid {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             LinuxNs.C_INT    );
@@ -1832,6 +2097,67 @@ public class LinuxNs extends LinuxNs$shared {
                 traceDowncall("getegid");
             }
             return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class getgroups {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LinuxNs.C_INT,
+            LinuxNs.C_INT,
+            LinuxNs.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getgroups").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getgroups"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int getgroups(int __size, __gid_t __list[])
+     * }
+     */
+    public static FunctionDescriptor getgroups$descriptor() {
+        return getgroups.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int getgroups(int __size, __gid_t __list[])
+     * }
+     */
+    public static MethodHandle getgroups$handle() {
+        return getgroups.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int getgroups(int __size, __gid_t __list[])
+     * }
+     */
+    public static MemorySegment getgroups$address() {
+        return getgroups.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int getgroups(int __size, __gid_t __list[])
+     * }
+     */
+    public static int getgroups(int __size, MemorySegment __list) {
+        var mh$ = getgroups.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("getgroups", __size, __list);
+            }
+            return (int)mh$.invokeExact(__size, __list);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -2917,6 +3243,67 @@ public class LinuxNs extends LinuxNs$shared {
                 traceDowncall("umount2", __special_file, __flags);
             }
             return (int)mh$.invokeExact(__special_file, __flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class memfd_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LinuxNs.C_INT,
+            LinuxNs.C_POINTER,
+            LinuxNs.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("memfd_create").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "memfd_create"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int memfd_create(const char *__name, unsigned int __flags)
+     * }
+     */
+    public static FunctionDescriptor memfd_create$descriptor() {
+        return memfd_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int memfd_create(const char *__name, unsigned int __flags)
+     * }
+     */
+    public static MethodHandle memfd_create$handle() {
+        return memfd_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int memfd_create(const char *__name, unsigned int __flags)
+     * }
+     */
+    public static MemorySegment memfd_create$address() {
+        return memfd_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int memfd_create(const char *__name, unsigned int __flags)
+     * }
+     */
+    public static int memfd_create(MemorySegment __name, int __flags) {
+        var mh$ = memfd_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("memfd_create", __name, __flags);
+            }
+            return (int)mh$.invokeExact(__name, __flags);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -4242,6 +4629,42 @@ public class LinuxNs extends LinuxNs$shared {
     public static int O_PATH() {
         return O_PATH;
     }
+    private static final int AT_FDCWD = (int)-100L;
+    /**
+     * {@snippet lang=c :
+     * #define AT_FDCWD -100
+     * }
+     */
+    public static int AT_FDCWD() {
+        return AT_FDCWD;
+    }
+    private static final int OPEN_TREE_CLOEXEC = (int)524288L;
+    /**
+     * {@snippet lang=c :
+     * #define OPEN_TREE_CLOEXEC 524288
+     * }
+     */
+    public static int OPEN_TREE_CLOEXEC() {
+        return OPEN_TREE_CLOEXEC;
+    }
+    private static final int MFD_CLOEXEC = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define MFD_CLOEXEC 1
+     * }
+     */
+    public static int MFD_CLOEXEC() {
+        return MFD_CLOEXEC;
+    }
+    private static final int MFD_ALLOW_SEALING = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define MFD_ALLOW_SEALING 2
+     * }
+     */
+    public static int MFD_ALLOW_SEALING() {
+        return MFD_ALLOW_SEALING;
+    }
     private static final int SYS_chdir = (int)80L;
     /**
      * {@snippet lang=c :
@@ -4323,6 +4746,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_execve() {
         return SYS_execve;
     }
+    private static final int SYS_execveat = (int)322L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_execveat 322
+     * }
+     */
+    public static int SYS_execveat() {
+        return SYS_execveat;
+    }
     private static final int SYS_exit_group = (int)231L;
     /**
      * {@snippet lang=c :
@@ -4359,6 +4791,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_fcntl() {
         return SYS_fcntl;
     }
+    private static final int SYS_getgroups = (int)115L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_getgroups 115
+     * }
+     */
+    public static int SYS_getgroups() {
+        return SYS_getgroups;
+    }
     private static final int SYS_getpid = (int)39L;
     /**
      * {@snippet lang=c :
@@ -4367,6 +4808,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_getpid() {
         return SYS_getpid;
+    }
+    private static final int SYS_getppid = (int)110L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_getppid 110
+     * }
+     */
+    public static int SYS_getppid() {
+        return SYS_getppid;
     }
     private static final int SYS_ioctl = (int)16L;
     /**
@@ -4386,6 +4836,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_kill() {
         return SYS_kill;
     }
+    private static final int SYS_memfd_create = (int)319L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_memfd_create 319
+     * }
+     */
+    public static int SYS_memfd_create() {
+        return SYS_memfd_create;
+    }
     private static final int SYS_mkdirat = (int)258L;
     /**
      * {@snippet lang=c :
@@ -4404,6 +4863,33 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_mount() {
         return SYS_mount;
     }
+    private static final int SYS_mount_setattr = (int)442L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_mount_setattr 442
+     * }
+     */
+    public static int SYS_mount_setattr() {
+        return SYS_mount_setattr;
+    }
+    private static final int SYS_move_mount = (int)429L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_move_mount 429
+     * }
+     */
+    public static int SYS_move_mount() {
+        return SYS_move_mount;
+    }
+    private static final int SYS_open_tree = (int)428L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_open_tree 428
+     * }
+     */
+    public static int SYS_open_tree() {
+        return SYS_open_tree;
+    }
     private static final int SYS_openat = (int)257L;
     /**
      * {@snippet lang=c :
@@ -4412,6 +4898,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_openat() {
         return SYS_openat;
+    }
+    private static final int SYS_openat2 = (int)437L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_openat2 437
+     * }
+     */
+    public static int SYS_openat2() {
+        return SYS_openat2;
     }
     private static final int SYS_pidfd_getfd = (int)438L;
     /**
@@ -4584,6 +5079,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_umount2() {
         return SYS_umount2;
     }
+    private static final int SYS_uname = (int)63L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_uname 63
+     * }
+     */
+    public static int SYS_uname() {
+        return SYS_uname;
+    }
     private static final int SYS_unshare = (int)272L;
     /**
      * {@snippet lang=c :
@@ -4709,6 +5213,24 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int NLM_F_DUMP() {
         return NLM_F_DUMP;
+    }
+    private static final int MFD_NOEXEC_SEAL = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define MFD_NOEXEC_SEAL 8
+     * }
+     */
+    public static int MFD_NOEXEC_SEAL() {
+        return MFD_NOEXEC_SEAL;
+    }
+    private static final int MFD_EXEC = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define MFD_EXEC 16
+     * }
+     */
+    public static int MFD_EXEC() {
+        return MFD_EXEC;
     }
 }
 
