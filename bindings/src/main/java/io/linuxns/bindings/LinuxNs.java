@@ -4944,6 +4944,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_pivot_root() {
         return SYS_pivot_root;
     }
+    private static final int SYS_poll = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_poll 7
+     * }
+     */
+    public static int SYS_poll() {
+        return SYS_poll;
+    }
     private static final int SYS_prctl = (int)157L;
     /**
      * {@snippet lang=c :
