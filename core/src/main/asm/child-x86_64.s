@@ -1,35 +1,43 @@
-# linuxns child entry routine, x86_64.
+# linuxns child program interpreter, x86_64.
 #
-# The child of clone3(CLONE_VM | ...) starts here, on its own small stack, with no libc, no TLS
-# and no JVM: it only interprets the child program that the parent prepared in native memory
-# (io.linuxns.internal.spawn.ChildProgram) and ends in execve or exit_group(127).
+# No libc, no TLS, no JVM: it interprets a child program (io.linuxns.internal.spawn.ChildProgram),
+# a flat array of raw system calls with prepared arguments, and ends in execve or exit_group(127).
+# The same bytes run in two places (docs/design.md, "Spawning"):
 #
-# Entry: the parent called glibc's syscall(SYS_clone3, &args, sizeof args, program) with the
-# address of _start planted at the top of the child's stack. In the child, syscall() returns 0
-# with rdx = program (its 4th argument) and its `ret` pops _start.
+# clone_entry: in the clone3(CLONE_VM) child, which shares the JVM's memory. The parent called
+#   glibc's syscall(SYS_clone3, &args, sizeof args, program) with the address of clone_entry
+#   planted at the top of the child's stack; in the child syscall() returns 0 with rdx = program
+#   (its 4th argument) and its `ret` pops clone_entry. The program it gets there is the short
+#   trampoline: block signals, clear close-on-exec on what the helper needs, perhaps wait on the
+#   sync pipe, execveat the helper. Nothing else ever runs in the JVM's address space.
+# _start: the entry of the helper, a static ELF written per spawn into a sealed memfd: page 0 of
+#   the file holds the ELF header and this code, the pages after it the program, loaded at the
+#   address where the parent wrote it (so its pointers are valid as they are). The program starts
+#   at the page after the code's.
 #
 # Program layout (little endian):
 #   +0  u64  number of steps
-#   +8  u64  error pipe write end: on failure the child writes {u64 step index, u64 errno}
-#   +64      steps, 64 bytes each:
+#   +8  u64  error pipe write end: on failure the child writes {u64 base + step index, u64 errno}
+#   +16 u64  base: the index of this program's first step in the parent's list of steps
+#   +24 u64  address of the steps, 64 bytes each:
 #            +0 u32 op      0 = SYSCALL, 1 = FORK_AND_WAIT
 #            +4 u32 flags   1 = ignore failure, 2 = a result of 0 is a failure (errno 0),
-#                           4 = store the result at the address in args[5] (a step using it
-#                               has at most five arguments; the parent reads it, CLONE_VM)
+#                           4 = store the result at the address in args[5],
+#                           8 = a result other than args[5] is a failure (errno 0)
+#                           (a step with flag 4 or 8 has at most five arguments)
 #            +8 u64 syscall number
 #            +16 u64 args[6]
 #
 # SYSCALL: rax = nr; rdi, rsi, rdx, r10, r8, r9 = args[0..5]; a result in [-4095, -1] is -errno.
 #
-# FORK_AND_WAIT (an init, or the forwarder that nsenter --fork is): args[0] = top of a second
-# stack, args[1] = pointer to a sigset of the signals to wait for, args[2] = pointer to an int for
-# wait4's status. clone(CLONE_VM | SIGCHLD) on the second stack; the new process goes on with
-# the next step (so it runs the rest of the program and execs; it may itself reach another
-# FORK_AND_WAIT, which is why this is no vfork), this one closes every descriptor (the new
-# process has its own copy of the table) and then, with all signals still blocked, loops on
-# rt_sigtimedwait: SIGCHLD reaps children (orphans too, when this is PID 1 of a namespace) until
-# the main child exits, any other signal of the set is forwarded to the main child. It exits as
-# the main child did: its exit status, or 128 + the signal that killed it.
+# FORK_AND_WAIT (an init, or the forwarder into a joined PID namespace), only in the helper:
+# args[1] = pointer to the sigset of signals to wait for, args[2] = pointer to an int for wait4's
+# status, args[3] = a mask of signals (bit n-1 for signal n) on which to exit at once instead of
+# forwarding them (the death signal). fork(); the new process goes on with the next step, this one
+# closes every descriptor and then, with all signals still blocked, loops on rt_sigtimedwait:
+# SIGCHLD reaps children (orphans too, when this is PID 1 of a namespace) until the main child
+# exits, a signal of args[3] ends it with 128 + signal, any other is forwarded to the main child.
+# It exits as the main child did: its exit status, or 128 + the signal that killed it.
 #
 # Registers: rbx = program, r12 = step index, r13 = step pointer, r14 = main child's pid.
 # Assemble: as --64 -o child.o child-x86_64.s && objcopy -O binary -j .text child.o child.bin
@@ -39,9 +47,18 @@
     .text
     .globl _start
 _start:
+    lea rbx, [rip]
+    and rbx, -4096
+    add rbx, 4096
+    jmp run
+
+    .globl clone_entry
+clone_entry:
     mov rbx, rdx
+
+run:
     xor r12d, r12d
-    lea r13, [rbx+64]
+    mov r13, [rbx+24]
 
 next:
     cmp r12, [rbx]
@@ -63,10 +80,16 @@ next:
     mov rdi, [r13+56]
     mov [rdi], rax
 stored:
+    test dword ptr [r13+4], 8
+    jz any_result
+    cmp rax, [r13+56]
+    jne no_errno
+any_result:
     test rax, rax
     jnz advance
     test dword ptr [r13+4], 2
     jz advance
+no_errno:
     xor eax, eax
     jmp report
 
@@ -75,9 +98,11 @@ failed:
     jnz advance
     neg rax
 
-report:                         # rax = errno: write {step, errno}, exit_group(127)
+report:                         # rax = errno: write {base + step, errno}, exit_group(127)
     push rax
-    push r12
+    mov rax, r12
+    add rax, [rbx+16]
+    push rax
     mov eax, 1
     mov rdi, [rbx+8]
     mov rsi, rsp
@@ -94,9 +119,9 @@ advance:
     jmp next
 
 fork_and_wait:
-    mov eax, 56                 # clone(flags, newsp, 0, 0, 0)
-    mov edi, 0x111              # CLONE_VM | SIGCHLD
-    mov rsi, [r13+16]
+    mov eax, 56                 # clone(SIGCHLD, NULL, 0, 0, 0): a fork
+    mov edi, 17
+    xor esi, esi
     xor edx, edx
     xor r10d, r10d
     xor r8d, r8d
@@ -106,7 +131,7 @@ fork_and_wait:
     cmp rax, -4095
     jae failed
     mov r14, rax
-    mov eax, 436                # close_range(0, ~0U, 0): hold none of the JVM's descriptors
+    mov eax, 436                # close_range(0, ~0U, 0): hold nothing of the parent's
     xor edi, edi
     mov esi, -1
     xor edx, edx
@@ -123,11 +148,19 @@ wait_signal:
     jae wait_signal
     cmp eax, 17                 # SIGCHLD
     je reap
+    lea ecx, [eax-1]
+    mov rdx, [r13+40]
+    bt rdx, rcx
+    jc leave_signal
     mov rsi, rax                # kill(main child, signal)
     mov rdi, r14
     mov eax, 62
     syscall
     jmp wait_signal
+
+leave_signal:                   # the death signal: exit, the main child dies of its own (SIGKILL)
+    lea edi, [eax+128]
+    jmp leave
 
 reap:
     mov eax, 61                 # wait4(-1, status, WNOHANG, NULL)

@@ -1,8 +1,8 @@
 package io.linuxns.internal.spawn;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,24 +12,28 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * A child's life between {@code clone3} and {@code execve}, as a flat array of raw system calls
- * in native memory that {@link ChildRoutine} interprets (the layout is documented in
- * {@code core/src/main/asm/child-x86_64.s}).
+ * A list of raw system calls with prepared arguments, in native memory, that {@link ChildRoutine}
+ * interprets in a child (the layout is documented in {@code core/src/main/asm/child-x86_64.s}).
+ * A spawn has two: the trampoline, which the {@code clone3(CLONE_VM)} child runs in the JVM's
+ * memory, and the helper's program, which lives in the {@link HelperImage} and runs in the
+ * helper's own address space.
  *
- * <p>Every pointer argument points into this program's own arena (strings, argv and envp
- * arrays, buffers), which the parent frees only when no child can touch it any more: after the
- * exec, or after the process exits when a waiting parent process stays in the child
- * ({@link #forkAndWait}). Each step keeps a description for the exception that names it.
+ * <p>Every pointer argument points into the memory the program was built in (strings, argv and
+ * envp arrays, buffers). Each step keeps a description for the exception that names it; the
+ * steps of both programs are numbered as one list ({@link #base()}), so a failure report
+ * identifies its step whichever program sent it.
  */
-final class ChildProgram implements AutoCloseable {
+final class ChildProgram {
     static final int OP_SYSCALL = 0;
     static final int OP_FORK_AND_WAIT = 1;
     /** A failing step is skipped instead of ending the child. */
     static final int IGNORE_FAILURE = 1;
     /** A result of 0 is a failure too (a sync read that met EOF: the parent gave up). */
     static final int ZERO_FAILS = 2;
-    /** The result is stored at the address in args[5], where the parent reads it. */
+    /** The result is stored at the address in args[5]. */
     static final int STORE_RESULT = 4;
+    /** Any result but args[5] is a failure (a check: the parent is still there). */
+    static final int EXPECT_RESULT = 8;
 
     private static final int HEADER = 64;
     private static final int STEP = 64;
@@ -37,32 +41,28 @@ final class ChildProgram implements AutoCloseable {
     /** A step, with what the exception says about it. */
     record Step(int op, int flags, long nr, long[] args, String what, String call) {}
 
-    /** Most programs fit: one allocation per spawn, sliced, instead of one per string. */
-    private static final long SLAB = 64 * 1024;
-
-    private final Arena arena;
-    private final SegmentAllocator slab;
+    private final SegmentAllocator memory;
+    private final int base;
+    private final MemorySegment header;
     private final List<Step> steps = new ArrayList<>();
-    private boolean forks;
 
     /**
-     * @param outlivesSpawn whether a process of the child keeps running this program after
-     *        {@code start()} returns (an init): its memory is then freed by the reaper thread, so
-     *        the arena must be shared; otherwise it is confined to the spawning thread, which
-     *        closes it far more cheaply (no handshake with every JVM thread).
+     * @param memory where the program and everything it points to are allocated (zeroed)
+     * @param base the index its first step has in the spawn's numbering
      */
-    ChildProgram(boolean outlivesSpawn) {
-        arena = outlivesSpawn ? Arena.ofShared() : Arena.ofConfined();
-        slab = SegmentAllocator.slicingAllocator(arena.allocate(SLAB, 16));
+    ChildProgram(SegmentAllocator memory, int base) {
+        this.memory = memory;
+        this.base = base;
+        this.header = memory.allocate(HEADER, 16);
     }
 
-    /** {@code size} zeroed bytes aligned to {@code align}, alive as long as the program. */
-    MemorySegment allocate(long size, long align) {
-        try {
-            return slab.allocate(size, align);
-        } catch (IndexOutOfBoundsException full) {
-            return arena.allocate(size, align);
-        }
+    /** {@return the address the interpreter is given: the program's header} */
+    long address() {
+        return header.address();
+    }
+
+    int base() {
+        return base;
     }
 
     /** Adds {@code syscall(nr, args...)}; {@code what} says what it is for, {@code call} shows it with its arguments. */
@@ -73,26 +73,34 @@ final class ChildProgram implements AutoCloseable {
         steps.add(new Step(OP_SYSCALL, flags, nr, a, what, call));
     }
 
-    /**
-     * Adds the FORK_AND_WAIT step: the rest of the program runs in a new child, and this process
-     * stays as its waiting parent (an init, or a forwarder into a joined PID namespace).
-     */
-    void forkAndWait(String what, long stackSize, int[] forwardedSignals) {
-        MemorySegment stack = allocate(stackSize, 16);
-        long sigset = 0;
-        for (int s : forwardedSignals) sigset |= 1L << (s - 1);
-        MemorySegment set = allocate(8, 8);
-        set.set(JAVA_LONG, 0, sigset);
-        MemorySegment status = allocate(8, 8);
-        steps.add(new Step(OP_FORK_AND_WAIT, 0, 0,
-                new long[] {stack.address() + stackSize - 16, set.address(), status.address(), 0, 0, 0},
-                what, "clone(CLONE_VM|SIGCHLD)"));
-        forks = true;
+    /** Adds a check: {@code syscall(nr, args...)} must return {@code expected}, else the child ends. */
+    void expect(String what, String call, long expected, long nr, long... args) {
+        if (args.length > 5) throw new IllegalArgumentException("at most five arguments");
+        long[] a = new long[6];
+        System.arraycopy(args, 0, a, 0, args.length);
+        a[5] = expected;
+        steps.add(new Step(OP_SYSCALL, EXPECT_RESULT, nr, a, what, call));
     }
 
-    /** {@return whether a process of the child stays alive, using this memory, after the exec} */
-    boolean forks() {
-        return forks;
+    /**
+     * Adds the FORK_AND_WAIT step: the rest of the program runs in a forked child, and this
+     * process stays as its waiting parent (an init, or a forwarder into a joined PID namespace).
+     *
+     * @param waitFor the signals it waits for: SIGCHLD reaps, the others are forwarded to the child
+     * @param exitOn signals among {@code waitFor} that end it at once (the death signal)
+     */
+    void forkAndWait(String what, int[] waitFor, int[] exitOn) {
+        MemorySegment set = memory.allocate(8, 8);
+        set.set(JAVA_LONG, 0, mask(waitFor));
+        MemorySegment status = memory.allocate(8, 8);
+        steps.add(new Step(OP_FORK_AND_WAIT, 0, 0, new long[] {0, set.address(), status.address(), mask(exitOn), 0, 0},
+                what, "fork()"));
+    }
+
+    private static long mask(int[] signals) {
+        long m = 0;
+        for (int s : signals) m |= 1L << (s - 1);
+        return m;
     }
 
     /** A NUL-terminated copy of {@code s} in the program's memory. */
@@ -101,41 +109,37 @@ final class ChildProgram implements AutoCloseable {
     }
 
     private MemorySegment cstringSegment(String s) {
-        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        MemorySegment seg = allocate(b.length + 1, 1);
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        MemorySegment seg = memory.allocate(b.length + 1, 1);
         MemorySegment.copy(b, 0, seg, JAVA_BYTE, 0, b.length);
-        seg.set(JAVA_BYTE, b.length, (byte) 0);
         return seg;
     }
 
     /** A NULL-terminated array of C strings, as execve wants argv and envp. */
     long cstringArray(List<String> strings) {
-        MemorySegment array = allocate(ADDRESS.byteSize() * (strings.size() + 1), ADDRESS.byteAlignment());
-        for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(ADDRESS, i, cstringSegment(strings.get(i)));
-        }
-        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+        MemorySegment array = memory.allocate(ADDRESS.byteSize() * (strings.size() + 1), ADDRESS.byteAlignment());
+        for (int i = 0; i < strings.size(); i++) array.setAtIndex(ADDRESS, i, cstringSegment(strings.get(i)));
         return array.address();
     }
 
     /** A zeroed 8-byte slot for a {@link #STORE_RESULT} step. */
     MemorySegment slot() {
-        return allocate(8, 8);
+        return memory.allocate(8, 8);
     }
 
     /** {@code size} zeroed bytes in the program's memory. */
     long buffer(long size) {
-        return allocate(size, 8).address();
+        return memory.allocate(size, 8).address();
     }
 
     /** Bytes with the given content. */
     long bytes(byte[] content) {
-        MemorySegment seg = allocate(content.length, 8);
+        MemorySegment seg = memory.allocate(content.length, 8);
         MemorySegment.copy(content, 0, seg, JAVA_BYTE, 0, content.length);
         return seg.address();
     }
 
-    /** {@return the step at {@code index}} */
+    /** {@return the step at {@code index} of this program (not counting {@link #base()})} */
     Step step(int index) {
         return steps.get(index);
     }
@@ -144,12 +148,10 @@ final class ChildProgram implements AutoCloseable {
         return steps.size();
     }
 
-    /** Writes the program into native memory for a child reporting failures on {@code errorFd}. */
-    MemorySegment encode(int errorFd) {
-        MemorySegment p = allocate(HEADER + (long) STEP * steps.size(), 16);
-        p.set(JAVA_LONG, 0, steps.size());
-        p.set(JAVA_LONG, 8, errorFd);
-        long off = HEADER;
+    /** Writes the steps into native memory for a child reporting failures on {@code errorFd}. */
+    void encode(int errorFd) {
+        MemorySegment p = memory.allocate((long) STEP * Math.max(1, steps.size()), 16);
+        long off = 0;
         for (Step s : steps) {
             p.set(JAVA_INT, off, s.op());
             p.set(JAVA_INT, off + 4, s.flags());
@@ -157,12 +159,9 @@ final class ChildProgram implements AutoCloseable {
             for (int i = 0; i < 6; i++) p.set(JAVA_LONG, off + 16 + 8L * i, s.args()[i]);
             off += STEP;
         }
-        return p;
-    }
-
-    /** Frees the program's memory: only once no child can run it any more. */
-    @Override
-    public void close() {
-        arena.close();
+        header.set(JAVA_LONG, 0, steps.size());
+        header.set(JAVA_LONG, 8, errorFd);
+        header.set(JAVA_LONG, 16, base);
+        header.set(JAVA_LONG, 24, p.address());
     }
 }

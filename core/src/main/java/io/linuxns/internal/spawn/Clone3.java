@@ -22,7 +22,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * {@code clone3(2)} with {@code CLONE_VM}, through the generated {@code syscall} binding, into
- * the child entry routine (DESIGN §4).
+ * the interpreter's clone entry with the trampoline program (docs/design.md, "Spawning"). The
+ * child shares the JVM's memory only until it has exec'd the helper: the trampoline blocks
+ * signals, clears close-on-exec on the helper's descriptors, perhaps waits for the parent's id
+ * maps on a pipe, and calls {@code execveat}.
  *
  * <p>glibc's {@code syscall()} ends with {@code ret}: in the child, which starts on its own
  * stack, that pops the routine's address planted at the top of the stack, with the program
@@ -45,7 +48,8 @@ final class Clone3 {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS),
             Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
 
-    private static final long STACK_SIZE = 16 * 1024;
+    /** The trampoline needs a few words; a page more than enough. */
+    private static final long STACK_SIZE = 8 * 1024;
     private static volatile MemorySegment routine;
 
     /** The routine's code page, mapped once per JVM and never unmapped (children may run it). */
@@ -70,18 +74,18 @@ final class Clone3 {
     record Child(long pid, int pidfd) {}
 
     /**
-     * Clones a child that runs {@code program}. The stack is carved from the program's arena and
-     * lives as long as it does.
+     * Clones a child that runs the trampoline at {@code program}. The stack is carved from
+     * {@code scratch}, which must stay alive until the child has exec'd or died.
      *
      * @param flags CLONE_* flags besides CLONE_VM and CLONE_PIDFD
      * @param cgroupFd a cgroup v2 directory for CLONE_INTO_CGROUP, or -1
      */
-    static Child clone(ChildProgram program, MemorySegment encoded, long flags, int cgroupFd) throws NamespaceException {
+    static Child clone(Arena scratch, long program, long flags, int cgroupFd) throws NamespaceException {
         MemorySegment code = routine();
-        MemorySegment stack = program.allocate(STACK_SIZE, 16);
-        stack.set(JAVA_LONG, STACK_SIZE - 16, code.address());
-        MemorySegment args = program.allocate(clone_args.layout().byteSize(), clone_args.layout().byteAlignment());
-        MemorySegment pidfd = program.allocate(8, 8);
+        MemorySegment stack = scratch.allocate(STACK_SIZE, 16);
+        stack.set(JAVA_LONG, STACK_SIZE - 16, code.address() + ChildRoutine.CLONE_ENTRY);
+        MemorySegment args = scratch.allocate(clone_args.layout().byteSize(), clone_args.layout().byteAlignment());
+        MemorySegment pidfd = scratch.allocate(8, 8);
         pidfd.set(JAVA_INT, 0, -1);
         long all = flags | LinuxNs.CLONE_VM() | LinuxNs.CLONE_PIDFD() | (cgroupFd >= 0 ? LinuxNs.CLONE_INTO_CGROUP() : 0);
         clone_args.flags(args, all);
@@ -93,7 +97,7 @@ final class Clone3 {
         long size = clone_args.layout().byteSize();
         // The program's memory is confined to this thread: the origin thread gets bare addresses.
         MemorySegment argsAddress = MemorySegment.ofAddress(args.address());
-        MemorySegment programAddress = MemorySegment.ofAddress(encoded.address());
+        MemorySegment programAddress = MemorySegment.ofAddress(program);
 
         long[] result = OriginThread.call(() -> {
             SignalMasks masks = SignalMasks.get();

@@ -17,6 +17,24 @@ final class Hints {
                 default -> null;
             };
         }
+        if (call.startsWith("execveat(")) {
+            return switch (errno) {
+                case Errno.EACCES, Errno.EPERM -> HelperImage.MEMFD_EXEC_REFUSED;
+                default -> "the spawn helper could not be executed";
+            };
+        }
+        if (call.startsWith("unshare(")) {
+            return switch (errno) {
+                case Errno.EPERM -> "creating namespaces needs CAP_SYS_ADMIN: run as root, or create a new user namespace along"
+                        + " with them (with root mapped to the caller) to work unprivileged";
+                case Errno.ENOSPC -> "the limit of namespaces of some type is reached (/proc/sys/user/max_*_namespaces)";
+                default -> null;
+            };
+        }
+        if (call.startsWith("getgroups(")) {
+            return "supplementary groups would survive the join (the joined user namespace denies setgroups, and the JVM"
+                    + " may not drop them): drop them first, or use preserveCredentials(true) to keep them knowingly";
+        }
         if (call.startsWith("setresuid(") || call.startsWith("setresgid(")) {
             return "uid or gid 0 is not mapped in the joined user namespace: map it, or use preserveCredentials(true)";
         }

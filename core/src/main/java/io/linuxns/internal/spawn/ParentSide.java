@@ -32,15 +32,23 @@ final class ParentSide {
         this.proc = "/proc/" + child.pid() + "/";
     }
 
-    /** Waits for the child's ready byte (time namespace made, netlink socket open); EOF means it failed first. */
-    void awaitReady(int readyFd) throws IOException {
+    /**
+     * Waits for the helper's eight ready bytes (its namespaces final, a time namespace made, the
+     * netlink socket open); EOF means it failed first.
+     *
+     * @return the number of the helper's netlink socket, 0 if it opened none
+     */
+    long awaitReady(int readyFd) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            long n;
-            do {
-                n = Native.rawRead(readyFd, arena.allocate(8), 1);
-            } while (n == -Errno.EINTR);
-            if (n != 1) throw new NamespaceException("read(time namespace ready pipe)", n < 0 ? (int) -n : 0,
-                    "the child ended before it was ready");
+            MemorySegment buf = arena.allocate(8, 8);
+            long got = 0;
+            while (got < 8) {
+                long n = Native.rawRead(readyFd, buf.asSlice(got), 8 - got);
+                if (n == -Errno.EINTR) continue;
+                if (n <= 0) throw new NamespaceException("read(ready pipe)", n < 0 ? (int) -n : 0, "the child ended before it was ready");
+                got += n;
+            }
+            return buf.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
         }
     }
 

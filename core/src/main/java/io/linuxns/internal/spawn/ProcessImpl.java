@@ -25,20 +25,17 @@ final class ProcessImpl extends NamespacedProcess {
     private final OutputStream stdin;
     private final InputStream stdout;
     private final InputStream stderr;
-    /** Program memory a process of the child still runs (an init): freed when it exits. */
-    private ChildProgram memory;
     private int pidfd;
 
-    private ProcessImpl(long pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr, ChildProgram memory) {
+    private ProcessImpl(long pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
         this.pid = pid;
         this.pidfd = pidfd;
         this.stdin = stdin;
         this.stdout = stdout;
         this.stderr = stderr;
-        this.memory = memory;
     }
 
-    static ProcessImpl start(Clone3.Child child, int[] parentEnds, ChildProgram memory) throws IOException {
+    static ProcessImpl start(Clone3.Child child, int[] parentEnds) throws IOException {
         OutputStream in = OutputStream.nullOutputStream();
         InputStream out = InputStream.nullInputStream();
         InputStream err = InputStream.nullInputStream();
@@ -51,7 +48,7 @@ final class ProcessImpl extends NamespacedProcess {
                 if (fd >= 0) Native.close(fd);
             }
         }
-        ProcessImpl p = new ProcessImpl(child.pid(), child.pidfd(), in, out, err, memory);
+        ProcessImpl p = new ProcessImpl(child.pid(), child.pidfd(), in, out, err);
         Reaper.watch(child.pidfd(), p);
         return p;
     }
@@ -81,15 +78,11 @@ final class ProcessImpl extends NamespacedProcess {
         return true;
     }
 
-    /** Called by the reaper once the process is reaped: the pidfd, the program memory and the pipes go. */
+    /** Called by the reaper once the process is reaped: the pidfd and the pipes go. */
     void release() {
         synchronized (this) {
             Native.close(pidfd);
             pidfd = -1;
-            if (memory != null) {
-                memory.close();
-                memory = null;
-            }
         }
         // Off the reaper thread: a reader blocked on a stream would hold its lock.
         CompletableFuture.runAsync(() -> PipeStreams.processExited(stdin, stdout, stderr));

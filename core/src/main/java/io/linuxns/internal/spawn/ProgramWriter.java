@@ -8,6 +8,7 @@ import io.linuxns.bindings.LinuxNs;
 import io.linuxns.internal.Flags;
 import io.linuxns.internal.MountTable;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,43 +19,142 @@ import java.util.Map;
 import static io.linuxns.internal.spawn.ChildProgram.IGNORE_FAILURE;
 import static io.linuxns.internal.spawn.ChildProgram.ZERO_FAILS;
 
-/** Writes the steps of a child program for a request, in the order {@link Spawner} calls them. */
+/**
+ * Writes a spawn's two child programs, each in one method whose calls read like the table in
+ * docs/spawn.md: the {@linkplain #trampoline trampoline} that the clone3 child runs in the JVM's
+ * memory, and the {@linkplain #helper helper's program}, which runs in the helper's own address
+ * space and does everything else.
+ */
 final class ProgramWriter {
+    /** Signals an init or forwarder passes on to the command (HUP INT QUIT USR1 USR2 TERM WINCH), and SIGCHLD to reap. */
+    static final int[] FORWARDED = {1, 2, 3, 10, 12, 15, 28, 17};
+
+    /** The descriptors the children use, as numbered in the parent (the children inherit the numbers). */
+    record ChildFds(int error, int syncRead, int readyWrite, Stdio stdio, Map<Integer, Integer> passFds,
+                    Map<Namespace, Integer> joinFds, int image) {
+        ChildFds withImage(int fd) {
+            return new ChildFds(error, syncRead, readyWrite, stdio, passFds, joinFds, fd);
+        }
+
+        /** Those above stderr that the helper needs: the trampoline keeps them across its exec, the helper closes all others. */
+        java.util.SortedSet<Integer> helperNeeds() {
+            java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(List.of(error));
+            if (syncRead >= 0) keep.add(syncRead);
+            if (readyWrite >= 0) keep.add(readyWrite);
+            for (int fd : stdio.childEnds()) if (fd >= 0) keep.add(fd);
+            keep.addAll(passFds.values());
+            keep.addAll(joinFds.values());
+            return keep;
+        }
+    }
+
     private final ChildProgram p;
     private final Spawner.Request r;
     private final Spawner.Plan plan;
-    private final Map<Integer, Integer> passFds;
-    private final Map<Namespace, Integer> joinFds;
+    private final ChildFds fds;
 
-    /**
-     * @param passFds child fd to the parent fd it comes from, with sources moved clear of the targets
-     * @param joinFds the spawn's own descriptor for each namespace to join
-     */
-    ProgramWriter(ChildProgram program, Spawner.Request request, Spawner.Plan plan, Map<Integer, Integer> passFds,
-                  Map<Namespace, Integer> joinFds) {
+    private ProgramWriter(ChildProgram program, Spawner.Request request, Spawner.Plan plan, ChildFds fds) {
         this.p = program;
         this.r = request;
         this.plan = plan;
-        this.passFds = passFds;
-        this.joinFds = joinFds;
+        this.fds = fds;
+    }
+
+    /**
+     * The trampoline: all the clone3 child does while it shares the JVM's memory. It touches only
+     * its signal mask and its own descriptor table, waits on a pipe while it is in namespaces
+     * nobody else is in, and execs the helper.
+     */
+    static void trampoline(ChildProgram t, Spawner.Request r, Spawner.Plan plan, ChildFds fds) {
+        ProgramWriter w = new ProgramWriter(t, r, plan, fds);
+        w.blockSignals();
+        for (int fd : fds.helperNeeds()) w.keepAcrossExec(fd);
+        // Exec recomputes capabilities: uid 0 inside keeps them only if the map is there before.
+        if (plan.trampolineWaits) {
+            // While it waits it must hold none of the JVM's files, nor other spawns' pipes.
+            java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(fds.helperNeeds());
+            keep.add(fds.image());
+            w.closeAllBut(keep);
+            w.waitForParent("wait for the id maps");
+        }
+        w.execHelper();
+    }
+
+    /** The helper's program: every namespace, credential, mount and init step, then the command's exec. */
+    static void helper(ChildProgram h, Spawner.Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
+        ProgramWriter w = new ProgramWriter(h, r, plan, fds);
+        w.processName(plan.helperName());
+        w.closeAllBut(fds.helperNeeds());
+        // Joined namespaces first: namespaces made after joining a user namespace belong to it,
+        // and what the parent does in the sync window must find the child's final namespaces.
+        w.joinNamespaces();
+        w.unshareInHelper();
+        MemorySegment netlinkSlot = h.slot();
+        if (r.loopback()) w.openNetlinkSocket(netlinkSlot);
+        w.deathSignal(r.deathSignal(), plan.helperSeesParent ? ProcessHandle.current().pid() : -1);
+        if (plan.helperSync) {
+            w.tellParent(netlinkSlot);
+            w.waitForParent("wait for the parent (time offsets, loopback, setups)");
+        }
+        if (plan.forkIntoPidNamespace) {
+            w.processName("linuxns-fwd");
+            h.forkAndWait("enter the PID namespace through a child", FORWARDED, exitOn(r.deathSignal()));
+            // The forwarder's death (destroyForcibly) must take the command with it; it is outside the namespace.
+            w.deathSignal(LinuxNs.SIGKILL(), 0);
+        }
+        w.names();
+        w.mounts();
+        if (r.init()) {
+            w.processName("linuxns-init");
+            h.forkAndWait("start the command under an init (PID 1)", FORWARDED,
+                    plan.forkIntoPidNamespace ? new int[0] : exitOn(r.deathSignal()));
+            w.deathSignal(LinuxNs.SIGKILL(), 1);
+        }
+        w.workingDirectory();
+        w.stdio(fds.stdio(), fds.error());
+        w.unblockSignals();
+        w.exec(candidates);
+    }
+
+    /**
+     * An init or forwarder waits for the death signal too, and ends on it (the command then gets
+     * SIGKILL as its own death signal): blocked and pending, it would never act. A forwarded
+     * signal stays forwarded.
+     */
+    private static int[] exitOn(int deathSignal) {
+        if (deathSignal <= 0 || deathSignal == LinuxNs.SIGKILL()) return new int[0];
+        for (int s : FORWARDED) if (s == deathSignal) return new int[0];
+        return new int[] {deathSignal};
     }
 
     /**
      * Every signal blocked, the synchronous faults too (the origin thread could not block those):
-     * a fault now kills the child instead of running a JVM handler in it.
+     * a fault now kills the child instead of running a JVM handler. The helper inherits the
+     * mask through exec, which resets every handler (ignored signals stay ignored, as through
+     * ProcessBuilder); only the command's exec comes after unblocking.
      */
-    void blockSignals() {
+    private void blockSignals() {
         p.syscall("block every signal", "rt_sigprocmask(SIG_SETMASK, ~0)", 0, LinuxNs.SYS_rt_sigprocmask(),
                 LinuxNs.SIG_SETMASK(), p.bytes(new byte[] {-1, -1, -1, -1, -1, -1, -1, -1}), 0, 8);
     }
 
+    /** In the child's own descriptor table: the parent's copy stays close-on-exec. */
+    private void keepAcrossExec(int fd) {
+        p.syscall("keep a descriptor for the helper", "fcntl(" + fd + ", F_SETFD, 0)", 0, LinuxNs.SYS_fcntl(), fd, LinuxNs.F_SETFD(), 0);
+    }
+
+    private void execHelper() {
+        long argv = p.cstringArray(List.of(plan.helperName()));
+        long envp = p.cstringArray(List.of());
+        p.syscall("execute the spawn helper", "execveat(" + fds.image() + ", \"\", AT_EMPTY_PATH)", 0, LinuxNs.SYS_execveat(),
+                fds.image(), p.cstring(""), argv, envp, LinuxNs.AT_EMPTY_PATH());
+    }
+
     /**
-     * Closes every descriptor above stderr but {@code keep}, at once: the child's copies of the
-     * parent's pipe ends (a read would never see EOF while it held them), of the JVM's files,
-     * and of the pipes of other spawns under way on other threads, whose EOF would otherwise
-     * wait for this child's exec.
+     * Closes every descriptor above stderr but {@code keep}, at once: the JVM's files that were not
+     * close-on-exec, and anything else the helper must not hold while it sits in new namespaces.
      */
-    void closeAllBut(java.util.SortedSet<Integer> keep) {
+    private void closeAllBut(java.util.SortedSet<Integer> keep) {
         long from = 3;
         for (int fd : keep) {
             if (fd < from) continue;
@@ -69,9 +169,19 @@ final class ProgramWriter {
                 0, LinuxNs.SYS_close_range(), first, last, 0);
     }
 
-    /** A new time namespace for the exec'd program, whose offsets the parent then writes. */
-    void unshareTime() {
-        p.syscall("create a time namespace", "unshare(CLONE_NEWTIME)", 0, LinuxNs.SYS_unshare(), LinuxNs.CLONE_NEWTIME());
+    /**
+     * The namespaces clone3 did not make: the helper makes them, off the JVM thread that spawns
+     * (a network namespace takes milliseconds). A time namespace comes last: clone3 would enter
+     * it at once and freeze its offsets; after unshare the command enters it at its exec.
+     */
+    private void unshareInHelper() {
+        if (plan.unshareInChild != 0) {
+            p.syscall(plan.joinUser ? "create namespaces owned by the joined user namespace" : "create namespaces",
+                    "unshare(" + Flags.clone(plan.unshareInChild) + ")", 0, LinuxNs.SYS_unshare(), plan.unshareInChild);
+        }
+        if (plan.timeNamespace) {
+            p.syscall("create a time namespace", "unshare(CLONE_NEWTIME)", 0, LinuxNs.SYS_unshare(), LinuxNs.CLONE_NEWTIME());
+        }
     }
 
     /**
@@ -79,75 +189,80 @@ final class ProgramWriter {
      * every capability there; the parent takes a copy with pidfd_getfd and configures the
      * namespace through it, rootless too.
      */
-    void openNetlinkSocket(java.lang.foreign.MemorySegment slot) {
+    private void openNetlinkSocket(MemorySegment slot) {
         p.syscall("open a netlink socket in the new network namespace", "socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE)",
                 ChildProgram.STORE_RESULT, LinuxNs.SYS_socket(), LinuxNs.AF_NETLINK(), LinuxNs.SOCK_RAW() | LinuxNs.SOCK_CLOEXEC(),
                 LinuxNs.NETLINK_ROUTE(), 0, 0, slot.address());
     }
 
-    /** One byte on the ready pipe: the parent may now look at what the steps before made. */
-    void tellParent(int readyFd) {
-        p.syscall("tell the parent", "write(" + readyFd + ", 1)", 0, LinuxNs.SYS_write(), readyFd, p.bytes(new byte[] {'r'}), 1);
+    /** Eight bytes on the ready pipe: the netlink socket's number, and that the namespaces are final. */
+    private void tellParent(MemorySegment slot) {
+        p.syscall("tell the parent", "write(" + fds.readyWrite() + ", 8)", 0, LinuxNs.SYS_write(), fds.readyWrite(), slot.address(), 8);
+        p.syscall("close the ready pipe", "close(" + fds.readyWrite() + ")", 0, LinuxNs.SYS_close(), fds.readyWrite());
     }
 
-    void waitForParent(int syncFd) {
-        p.syscall("wait for the parent (id maps, offsets, setup)", "read(" + syncFd + ", 1)", ZERO_FAILS,
-                LinuxNs.SYS_read(), syncFd, p.buffer(8), 1);
+    /** One byte from the sync pipe; EOF means the parent gave up. The pipe carries one byte per wait. */
+    private void waitForParent(String what) {
+        p.syscall(what, "read(" + fds.syncRead() + ", 1)", ZERO_FAILS, LinuxNs.SYS_read(), fds.syncRead(), p.buffer(8), 1);
     }
 
     /** setns into joined namespaces: the user namespace first (it grants the rest), mount last. */
-    void joinNamespaces() {
+    private void joinNamespaces() {
         List<Namespace> order = new ArrayList<>(r.join());
         order.sort(Comparator.comparingInt(ns -> ns.type() == NamespaceType.USER ? 0 : ns.type() == NamespaceType.MOUNT ? 2 : 1));
         for (Namespace ns : order) {
-            int fd = joinFds.get(ns);
+            int fd = fds.joinFds().get(ns);
+            boolean user = ns.type() == NamespaceType.USER;
+            // As nsenter: no supplementary groups. Dropped while the capability over the JVM's own
+            // user namespace still allows it: a joined namespace with setgroups "deny" never would.
+            if (user && !r.preserveCredentials()) {
+                p.syscall("drop supplementary groups", "setgroups(0, NULL)", IGNORE_FAILURE, LinuxNs.SYS_setgroups(), 0, 0);
+            }
             p.syscall("join " + ns, "setns(" + fd + ", " + Flags.clone(ns.type().cloneFlag()) + ")", 0,
                     LinuxNs.SYS_setns(), fd, ns.type().cloneFlag());
-            if (ns.type() == NamespaceType.USER && !r.preserveCredentials()) becomeRoot();
+            if (user && !r.preserveCredentials()) becomeRoot();
         }
     }
 
-    /** As nsenter: no supplementary groups (where setgroups is allowed), then gid and uid 0 inside. */
+    /** As nsenter: gid and uid 0 inside, and no supplementary group left, or the spawn fails. */
     private void becomeRoot() {
         p.syscall("drop supplementary groups", "setgroups(0, NULL)", IGNORE_FAILURE, LinuxNs.SYS_setgroups(), 0, 0);
+        p.expect("check that no supplementary group is left", "getgroups(0, NULL) == 0", 0, LinuxNs.SYS_getgroups(), 0, 0);
         p.syscall("become gid 0 in the joined user namespace", "setresgid(0, 0, 0)", 0, LinuxNs.SYS_setresgid(), 0, 0, 0);
         p.syscall("become uid 0 in the joined user namespace", "setresuid(0, 0, 0)", 0, LinuxNs.SYS_setresuid(), 0, 0, 0);
     }
 
-    void unshareAfterJoin() {
-        if (plan.unshareInChild != 0) {
-            p.syscall("create namespaces owned by the joined user namespace", "unshare(" + Flags.clone(plan.unshareInChild) + ")", 0,
-                    LinuxNs.SYS_unshare(), plan.unshareInChild);
-        }
-    }
-
     /**
-     * The JVM's handlers back to SIG_DFL: they must never run in the child. Ignored signals stay
-     * ignored, as they would through a plain exec (and through ProcessBuilder).
+     * PR_SET_PDEATHSIG, after every credential change (they clear it), then a check that the
+     * parent did not die before it: the signal would never come.
+     *
+     * @param parentPid the parent's pid as this process sees it: 0 when the parent is outside
+     *        its PID namespace (a forwarder), -1 when that cannot tell (PID 1 of a new namespace,
+     *        whose parent is outside before and after it dies): then the error pipe tells
      */
-    void resetSignals(List<Integer> handled) {
-        long dfl = p.buffer(32); // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
-        for (int sig : handled) {
-            p.syscall("reset signal handlers", "rt_sigaction(" + sig + ", SIG_DFL)", IGNORE_FAILURE,
-                    LinuxNs.SYS_rt_sigaction(), sig, dfl, 0, 8);
+    private void deathSignal(int signal, long parentPid) {
+        if (signal <= 0) return;
+        p.syscall("die with the parent", "prctl(PR_SET_PDEATHSIG, " + signal + ")", 0,
+                LinuxNs.SYS_prctl(), LinuxNs.PR_SET_PDEATHSIG(), signal);
+        if (parentPid >= 0) {
+            p.expect("check that the parent is still there", "getppid() == " + parentPid, parentPid, LinuxNs.SYS_getppid());
+        }
+        if (parentPid != 0) {
+            // The JVM holds the error pipe's read end until the exec: a pipe without readers polls POLLERR.
+            MemorySegment pfd = p.slot();
+            pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fds.error());
+            p.expect("check that the JVM is still there", "poll({" + fds.error() + ", 0}, 1, 0) == 0", 0,
+                    LinuxNs.SYS_poll(), pfd.address(), 1, 0);
         }
     }
 
-    /** PR_SET_PDEATHSIG; credential changes clear it, so it comes after every setns. */
-    void deathSignal(int signal) {
-        if (signal > 0) {
-            p.syscall("die with the parent", "prctl(PR_SET_PDEATHSIG, " + signal + ")", 0,
-                    LinuxNs.SYS_prctl(), LinuxNs.PR_SET_PDEATHSIG(), signal);
-        }
-    }
-
-    /** PR_SET_NAME: otherwise a waiting parent process shows as the JVM thread that cloned it. */
-    void processName(String name) {
+    /** PR_SET_NAME: what ps and /proc/PID/comm show for the helper, the init and the forwarder. */
+    private void processName(String name) {
         p.syscall("name the process", "prctl(PR_SET_NAME, \"" + name + "\")", IGNORE_FAILURE,
                 LinuxNs.SYS_prctl(), LinuxNs.PR_SET_NAME(), p.cstring(name));
     }
 
-    void names() {
+    private void names() {
         if (r.hostname() != null) {
             byte[] b = r.hostname().getBytes(StandardCharsets.UTF_8);
             p.syscall("set the hostname", "sethostname(\"" + r.hostname() + "\")", 0, LinuxNs.SYS_sethostname(), p.bytes(b), b.length);
@@ -158,7 +273,7 @@ final class ProgramWriter {
         }
     }
 
-    void mounts() {
+    private void mounts() {
         if (plan.newMountNamespace && r.propagation() != Propagation.UNCHANGED) {
             int prop = switch (r.propagation()) {
                 case PRIVATE -> LinuxNs.MS_PRIVATE();
@@ -211,7 +326,7 @@ final class ProgramWriter {
                 cstr(source), cstr(target), cstr(fstype), flags, cstr(data));
     }
 
-    void workingDirectory() {
+    private void workingDirectory() {
         Path dir = r.directory();
         if (dir == null) return;
         String d = r.rootfs() == null ? dir.toAbsolutePath().toString() : dir.toString();
@@ -219,7 +334,7 @@ final class ProgramWriter {
     }
 
     /** stdio, then every other descriptor close-on-exec, then the passed ones kept open. */
-    void stdio(Stdio stdio, int errorFd) {
+    private void stdio(Stdio stdio, int errorFd) {
         int[] ends = stdio.childEnds();
         for (int i = 0; i < 3; i++) {
             if (ends[i] >= 0) p.syscall("set up stdio", "dup2(" + ends[i] + ", " + i + ")", 0, LinuxNs.SYS_dup2(), ends[i], i);
@@ -227,7 +342,7 @@ final class ProgramWriter {
         if (stdio.mergeErrorIntoOutput()) p.syscall("send stderr to stdout", "dup2(1, 2)", 0, LinuxNs.SYS_dup2(), 1, 2);
         p.syscall("mark inherited descriptors close-on-exec", "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)", 0,
                 LinuxNs.SYS_close_range(), 3, 0xFFFF_FFFFL, LinuxNs.CLOSE_RANGE_CLOEXEC());
-        for (Map.Entry<Integer, Integer> e : passFds.entrySet()) {
+        for (Map.Entry<Integer, Integer> e : fds.passFds().entrySet()) {
             int child = e.getKey(), parent = e.getValue();
             if (child == parent) {
                 p.syscall("pass a descriptor", "fcntl(" + child + ", F_SETFD, 0)", 0, LinuxNs.SYS_fcntl(), child, LinuxNs.F_SETFD(), 0);
@@ -237,12 +352,12 @@ final class ProgramWriter {
         }
     }
 
-    void unblockSignals() {
+    private void unblockSignals() {
         p.syscall("unblock signals", "rt_sigprocmask(SIG_SETMASK, {})", 0, LinuxNs.SYS_rt_sigprocmask(),
                 LinuxNs.SIG_SETMASK(), p.buffer(8), 0, 8);
     }
 
-    void exec(List<String> candidates) {
+    private void exec(List<String> candidates) {
         long argv = p.cstringArray(r.command());
         List<String> env = new ArrayList<>(r.environment().size());
         for (Map.Entry<String, String> e : r.environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());

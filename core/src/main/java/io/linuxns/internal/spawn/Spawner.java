@@ -27,11 +27,12 @@ import java.util.Set;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Starts a process with {@code clone3} and a child program (DESIGN §4): validates the request,
- * opens in the parent everything the child needs (so the child only {@code dup2}s and
- * {@code close}s), writes the program, clones, does the parent's part during the child's sync
- * window (id maps, time offsets, {@link NamespacedProcessBuilder.ParentSetup}s) and reads the
- * error pipe: EOF means the exec happened, 16 bytes name the failed step and its errno.
+ * Starts a process (docs/design.md, "Spawning"): validates the request, opens in the parent
+ * everything the children need, writes the helper's program into a {@link HelperImage} and seals
+ * it into a memfd, clones a child that only execs that helper, does the parent's part in the sync
+ * windows (id maps before the helper's exec; time offsets, loopback and
+ * {@link NamespacedProcessBuilder.ParentSetup}s before the command's) and reads the error pipe:
+ * EOF means the command was exec'd, 16 bytes name the failed step and its errno.
  */
 public final class Spawner {
     private Spawner() {}
@@ -47,8 +48,8 @@ public final class Spawner {
                           int deathSignal, boolean init, boolean preserveCredentials, boolean loopback, Map<Integer, Integer> passFds,
                           List<NamespacedProcessBuilder.ParentSetup> parentSetups) {}
 
-    /** Signals an init or forwarder passes on to the command. */
-    private static final int[] FORWARDED = {1, 2, 3, 10, 12, 15, 28, 17}; // HUP INT QUIT USR1 USR2 TERM WINCH, CHLD to reap
+    /** Room for the helper's program in a first try; a larger image is made when it does not fit. */
+    private static final long FIRST_CAPACITY = 32 * 1024;
 
     public static NamespacedProcess spawn(Request r) throws IOException {
         Plan plan = Plan.of(r); // all validation, before any system call
@@ -60,103 +61,106 @@ public final class Spawner {
                 throw new IllegalArgumentException("invalid environment variable " + k);
             }
         });
+        byte[] code = ChildRoutine.forCurrentArchitecture().orElseThrow(() -> new UnsupportedOperationException(
+                "NamespacedProcessBuilder has no child program interpreter for " + System.getProperty("os.arch")
+                        + " yet (x86_64 only)"));
         List<String> candidates = Executables.candidates(r);
         Fds fds = new Fds();
-        ChildProgram program = new ChildProgram(r.init() || plan.forkIntoPidNamespace);
-        boolean programOwned = false;
+        HelperImage image = null;
         try {
             Stdio stdio = Stdio.open(r, fds);
             int[] err = fds.pipe();
-            int[] sync = plan.needsSync ? fds.pipe() : null;
-            int[] ready = plan.needsReady ? fds.pipe() : null;
-            MemorySegment netlinkSlot = r.loopback() ? program.slot() : null;
+            int[] sync = plan.trampolineWaits || plan.helperSync ? fds.pipe() : null;
+            int[] ready = plan.helperSync ? fds.pipe() : null;
             int cgroupFd = r.cgroup() == null ? -1
                     : fds.add(Native.open(r.cgroup().toString(), LinuxNs.O_RDONLY() | LinuxNs.O_DIRECTORY() | LinuxNs.O_CLOEXEC(), 0));
-
             // Our own copies of the joined namespaces' descriptors: a handle closed by another
             // thread meanwhile cannot turn the number into some other file.
             Map<Namespace, Integer> joinFds = new java.util.IdentityHashMap<>();
             for (Namespace ns : r.join()) joinFds.put(ns, fds.add(Native.dupCloexecAtLeast(ns.fd(), 3)));
             Map<Integer, Integer> passFds = clearOfPassedNumbers(r.passFds(), err, fds);
-            ProgramWriter w = new ProgramWriter(program, r, plan, passFds, joinFds);
-            // Nothing of the JVM may run here: block every signal, then reset every handler.
-            w.blockSignals();
-            w.resetSignals(SignalDispositions.handled());
-            w.closeAllBut(childNeeds(err, sync, ready, stdio, passFds, joinFds));
-            // Joined namespaces first: namespaces made after joining a user namespace belong to it,
-            // and what the parent does in the sync window must find the child's final namespaces.
-            w.joinNamespaces();
-            w.unshareAfterJoin();
-            if (plan.timeNamespace) w.unshareTime();
-            if (netlinkSlot != null) w.openNetlinkSocket(netlinkSlot);
-            if (ready != null) w.tellParent(ready[1]);
-            if (sync != null) w.waitForParent(sync[0]);
-            w.deathSignal(r.deathSignal());
-            if (plan.forkIntoPidNamespace) {
-                w.processName("linuxns-fwd");
-                program.forkAndWait("enter the PID namespace through a child", 16 * 1024, FORWARDED);
-                // The forwarder's death (destroyForcibly) must take the command with it.
-                w.deathSignal(LinuxNs.SIGKILL());
-            }
-            w.names();
-            w.mounts();
-            if (r.init()) {
-                w.processName("linuxns-init");
-                program.forkAndWait("start the command under an init (PID 1)", 16 * 1024, FORWARDED);
-                w.deathSignal(LinuxNs.SIGKILL());
-            }
-            w.workingDirectory();
-            w.stdio(stdio, err[1]);
-            w.unblockSignals();
-            w.exec(candidates);
+            ProgramWriter.ChildFds childFds = new ProgramWriter.ChildFds(err[1], sync == null ? -1 : sync[0],
+                    ready == null ? -1 : ready[1], stdio, passFds, joinFds, -1);
 
-            MemorySegment encoded = program.encode(err[1]);
-            Clone3.Child child = Clone3.clone(program, encoded, plan.cloneFlags, cgroupFd);
-            // The child has its own copies now (or, with CLONE_VFORK, has exec'd already).
+            ChildProgram helper;
+            for (long capacity = FIRST_CAPACITY; ; capacity *= 4) {
+                image = new HelperImage(code, capacity);
+                try {
+                    helper = new ChildProgram(image.memory(), Steps.HELPER_BASE);
+                    ProgramWriter.helper(helper, r, plan, childFds, candidates);
+                    helper.encode(err[1]);
+                    break;
+                } catch (HelperImage.Full full) {
+                    image.close();
+                    image = null;
+                }
+            }
+            int imageFd = fds.add(image.seal(plan.helperName()));
+            ProgramWriter.ChildFds trampolineFds = childFds.withImage(imageFd);
+            ChildProgram trampoline = new ChildProgram(image.scratch(), 0);
+            ProgramWriter.trampoline(trampoline, r, plan, trampolineFds);
+            trampoline.encode(err[1]);
+            Steps steps = new Steps(trampoline, helper);
+
+            Clone3.Child child = Clone3.clone(image.scratch(), trampoline.address(), plan.cloneFlags, cgroupFd);
+            // The child has its own descriptor table (and, with CLONE_VFORK, has exec'd the helper already).
             fds.closeChildSide(stdio.childEnds());
             fds.close(err[1]);
+            fds.close(imageFd);
             if (sync != null) fds.close(sync[0]);
             if (ready != null) fds.close(ready[1]);
             if (cgroupFd >= 0) fds.close(cgroupFd);
 
             ParentSide parent = new ParentSide(r, plan, child);
             try {
-                if (ready != null) parent.awaitReady(ready[0]);
-                parent.writeMaps();
-                if (plan.timeNamespace) parent.writeTimeOffsets();
-                if (netlinkSlot != null) parent.loopbackUp((int) netlinkSlot.get(JAVA_LONG, 0));
-                parent.runSetups();
-                if (sync != null) {
+                if (plan.trampolineWaits) {
+                    parent.writeMaps();
                     parent.release(sync[1]);
-                    fds.close(sync[1]);
                 }
+                if (plan.helperSync) {
+                    long netlinkFd = parent.awaitReady(ready[0]);
+                    if (plan.mapsInHelperWindow) parent.writeMaps();
+                    if (plan.timeNamespace) parent.writeTimeOffsets();
+                    if (r.loopback()) parent.loopbackUp((int) netlinkFd);
+                    parent.runSetups();
+                    parent.release(sync[1]);
+                }
+                if (sync != null) fds.close(sync[1]);
             } catch (Throwable t) {
-                // Killed and reaped before the program memory is freed (in finally): nothing of it runs on.
+                // Killed and reaped before the image is freed (in finally): nothing of it runs on.
                 parent.abandon();
                 // A child failure explains a parent failure better (it usually caused it).
                 ChildFailure f = readQuietly(err[0]);
                 if (f != null) {
-                    IOException e = f.exception(program, r);
+                    IOException e = f.exception(steps, r);
                     e.addSuppressed(t);
                     throw e;
                 }
                 throw t;
             }
-            NamespacedProcess p;
             try {
                 ChildFailure failure = ChildFailure.read(err[0]);
-                if (failure != null) throw failure.exception(program, r);
+                if (failure != null) throw failure.exception(steps, r);
                 fds.close(err[0]);
-                p = ProcessImpl.start(child, stdio.parentEnds(fds), program.forks() ? program : null);
+                return ProcessImpl.start(child, stdio.parentEnds(fds));
             } catch (Throwable t) {
                 parent.abandon();
                 throw t;
             }
-            programOwned = program.forks();
-            return p;
         } finally {
             fds.closeAll();
-            if (!programOwned) program.close();
+            // The command has exec'd, or every child is dead: no one reads the image any more.
+            if (image != null) image.close();
+        }
+    }
+
+    /** The spawn's steps, trampoline first: what a failure report's index names. */
+    record Steps(ChildProgram trampoline, ChildProgram helper) {
+        /** The helper's first step number: far above any trampoline's count. */
+        static final int HELPER_BASE = 1 << 16;
+
+        ChildProgram.Step step(int index) {
+            return index < helper.base() ? trampoline.step(index) : helper.step(index - helper.base());
         }
     }
 
@@ -184,18 +188,6 @@ public final class Spawner {
         return safe;
     }
 
-    /** The descriptors above stderr that the child uses before its exec; it closes all others. */
-    private static java.util.SortedSet<Integer> childNeeds(int[] err, int[] sync, int[] ready, Stdio stdio,
-                                                            Map<Integer, Integer> passFds, Map<Namespace, Integer> joinFds) {
-        java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(List.of(err[1]));
-        if (sync != null) keep.add(sync[0]);
-        if (ready != null) keep.add(ready[1]);
-        for (int fd : stdio.childEnds()) if (fd >= 0) keep.add(fd);
-        keep.addAll(passFds.values());
-        keep.addAll(joinFds.values());
-        return keep;
-    }
-
     private static ChildFailure readQuietly(int errorFd) {
         try {
             return ChildFailure.read(errorFd);
@@ -206,14 +198,29 @@ public final class Spawner {
 
     /** What the request implies, decided before any system call. */
     static final class Plan {
+        /** For clone3: only namespaces that must exist before the helper's exec (user, PID), and CLONE_VFORK. */
         long cloneFlags;
-        boolean needsSync;
+        /** The clone3 child waits on the sync pipe for the id maps before it execs the helper. */
+        boolean trampolineWaits;
+        /** The helper tells the parent it is ready and waits on the sync pipe (time offsets, loopback, setups). */
+        boolean helperSync;
+        /** The helper creates the new user namespace: the parent writes the maps in its sync window. */
+        boolean mapsInHelperWindow;
+        /** The helper is in the JVM's PID namespace, so getppid() names the JVM. */
+        boolean helperSeesParent;
+        boolean joinUser;
         boolean timeNamespace;
-        boolean needsReady;
         boolean forkIntoPidNamespace;
         boolean hasMountNamespace;
         boolean newMountNamespace;
+        boolean init;
+        /** The namespaces the helper creates with unshare. */
         int unshareInChild;
+
+        /** argv[0] and comm of the helper: what ps shows for an init or forwarder that stays. */
+        String helperName() {
+            return init ? "linuxns-init" : forkIntoPidNamespace ? "linuxns-fwd" : "linuxns-spawn";
+        }
 
         static Plan of(Request r) {
             Plan p = new Plan();
@@ -228,18 +235,34 @@ public final class Spawner {
                 }
             }
             boolean joinUser = joined.contains(NamespaceType.USER);
+            p.joinUser = joinUser;
+            p.init = r.init();
             Set<NamespaceType> fresh = EnumSet.noneOf(NamespaceType.class);
             fresh.addAll(r.unshare());
             fresh.remove(NamespaceType.TIME);
-            if (joinUser) {
+            boolean newUserNs = fresh.contains(NamespaceType.USER);
+            if (joinUser || (newUserNs && !helperIsRootInside(r))) {
                 // New namespaces must belong to the joined user namespace: create them after setns.
+                // A new user namespace in which the helper would not be root: its exec would leave
+                // it no capability there, so the helper creates it, with the rest, and keeps them.
                 p.unshareInChild = NamespaceType.cloneFlags(fresh);
             } else {
-                p.cloneFlags = NamespaceType.cloneFlags(fresh);
+                // A new user namespace with the helper as root inside and a new PID namespace must
+                // exist before the helper's exec (it then keeps every capability there; only
+                // children enter a PID namespace). The rest, slow ones included, the helper makes:
+                // off the JVM thread that every spawn uses.
+                Set<NamespaceType> atClone = EnumSet.noneOf(NamespaceType.class);
+                for (NamespaceType t : fresh) if (t == NamespaceType.USER || t == NamespaceType.PID) atClone.add(t);
+                Set<NamespaceType> inHelper = EnumSet.copyOf(fresh);
+                inHelper.removeAll(atClone);
+                p.cloneFlags = NamespaceType.cloneFlags(atClone);
+                p.unshareInChild = inHelper.isEmpty() ? 0 : NamespaceType.cloneFlags(inHelper);
             }
             p.timeNamespace = r.unshare().contains(NamespaceType.TIME);
+            if (p.timeNamespace) requireKernel(6, 0, "a time namespace for a spawned process (the command enters it at its"
+                    + " exec only since Linux 6.0)");
             boolean newPid = r.unshare().contains(NamespaceType.PID);
-            p.forkIntoPidNamespace = joined.contains(NamespaceType.PID) || (joinUser && newPid);
+            p.forkIntoPidNamespace = joined.contains(NamespaceType.PID) || (p.unshareInChild & LinuxNs.CLONE_NEWPID()) != 0;
             p.hasMountNamespace = r.unshare().contains(NamespaceType.MOUNT) || joined.contains(NamespaceType.MOUNT);
             p.newMountNamespace = r.unshare().contains(NamespaceType.MOUNT);
             if (joined.contains(NamespaceType.MOUNT) && (!r.mounts().isEmpty() || r.rootfs() != null)) {
@@ -304,16 +327,38 @@ public final class Spawner {
             if (r.loopback() && !r.unshare().contains(NamespaceType.NETWORK)) {
                 throw new IllegalArgumentException("loopback(true) brings up lo in a new network namespace: add NamespaceType.NETWORK");
             }
-            p.needsReady = p.timeNamespace || r.loopback();
-            p.needsSync = r.loopback() || !r.uidMap().isEmpty() || !r.gidMap().isEmpty() || r.setgroups() != null || p.timeNamespace
-                    || !r.parentSetups().isEmpty();
-            boolean childStays = r.init() || p.forkIntoPidNamespace;
-            if (!p.needsSync && !childStays) {
-                // The parent thread sleeps until the exec: no page-table copy, no race on the program memory.
+            boolean maps = !r.uidMap().isEmpty() || !r.gidMap().isEmpty() || r.setgroups() != null;
+            p.trampolineWaits = maps && (p.cloneFlags & LinuxNs.CLONE_NEWUSER()) != 0;
+            p.mapsInHelperWindow = maps && (p.unshareInChild & LinuxNs.CLONE_NEWUSER()) != 0;
+            p.helperSync = r.loopback() || p.timeNamespace || !r.parentSetups().isEmpty() || p.mapsInHelperWindow;
+            p.helperSeesParent = (p.cloneFlags & LinuxNs.CLONE_NEWPID()) == 0;
+            if (!p.trampolineWaits) {
+                // The spawning thread sleeps only until the helper's exec: no page-table copy.
                 p.cloneFlags |= LinuxNs.CLONE_VFORK();
             }
             return p;
         }
+    }
+
+    /** Whether the JVM's euid is mapped to uid 0 in the new user namespace: the helper then execs as root there. */
+    private static boolean helperIsRootInside(Request r) {
+        long euid = Native.geteuid();
+        for (IdMapping m : r.uidMap()) {
+            if (euid >= m.outside() && euid - m.outside() < m.count()) return m.inside() + (euid - m.outside()) == 0;
+        }
+        return false;
+    }
+
+    private static void requireKernel(int major, int minor, String what) {
+        String[] v = System.getProperty("os.version", "0.0").split("[.-]");
+        try {
+            int ma = Integer.parseInt(v[0]), mi = v.length > 1 ? Integer.parseInt(v[1]) : 0;
+            if (ma > major || (ma == major && mi >= minor)) return;
+        } catch (NumberFormatException e) {
+            return; // an unusual version string: let the kernel decide
+        }
+        throw new UnsupportedOperationException(what + " needs Linux " + major + "." + minor + " or later; this kernel is "
+                + System.getProperty("os.version"));
     }
 
     /** A failure reported by the child on the error pipe. */
@@ -335,9 +380,9 @@ public final class Spawner {
             }
         }
 
-        IOException exception(ChildProgram program, Request r) {
-            ChildProgram.Step s = program.step(step);
-            if (s.what().startsWith("execute")) {
+        IOException exception(Steps steps, Request r) {
+            ChildProgram.Step s = steps.step(step);
+            if (s.call().startsWith("execve(")) {
                 String dir = r.directory() == null ? "" : " (in directory \"" + r.directory() + "\")";
                 return NamespaceException.withMessage("Cannot run program \"" + r.command().get(0) + "\"" + dir + ": error="
                         + errno + ", " + Native.strerror(errno), s.call(), errno, s.what());

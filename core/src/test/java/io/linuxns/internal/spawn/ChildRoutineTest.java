@@ -26,6 +26,19 @@ class ChildRoutineTest {
         run("objcopy", "-O", "binary", "-j", ".text", obj.toString(), bin.toString());
         assertEquals(HexFormat.of().formatHex(Files.readAllBytes(bin)), HexFormat.of().formatHex(ChildRoutine.X86_64),
                 "ChildRoutine.X86_64 is stale: regenerate it from " + source);
+        Process nm = new ProcessBuilder("nm", obj.toString()).redirectErrorStream(true).start();
+        String symbols = new String(nm.getInputStream().readAllBytes());
+        assertTrue(nm.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(ChildRoutine.ELF_ENTRY, offsetOf(symbols, "_start"), symbols);
+        assertEquals(ChildRoutine.CLONE_ENTRY, offsetOf(symbols, "clone_entry"), symbols);
+    }
+
+    private static int offsetOf(String nmOutput, String symbol) {
+        for (String line : nmOutput.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 3 && f[2].equals(symbol)) return Integer.parseInt(f[0], 16);
+        }
+        throw new AssertionError("no symbol " + symbol + " in\n" + nmOutput);
     }
 
     private static boolean onPath(String tool) {
