@@ -24,7 +24,9 @@
 #            +4 u32 flags   1 = ignore failure, 2 = a result of 0 is a failure (errno 0),
 #                           4 = store the result at the address in args[5],
 #                           8 = a result other than args[5] is a failure (errno 0)
-#                           (a step with flag 4 or 8 has at most five arguments)
+#                           (a step with flag 4 or 8 has at most five arguments),
+#                           16 << i (i = 0..4) = args[i] is the address of a result stored
+#                           before (a descriptor the helper opened): the value there is passed
 #            +8 u64 syscall number
 #            +16 u64 args[6]
 #
@@ -65,13 +67,29 @@ next:
     jae end
     cmp dword ptr [r13], 1
     je fork_and_wait
-    mov rax, [r13+8]
     mov rdi, [r13+16]
     mov rsi, [r13+24]
     mov rdx, [r13+32]
     mov r10, [r13+40]
     mov r8, [r13+48]
     mov r9, [r13+56]
+    mov eax, [r13+4]            # flags 16 << i: args[i] is the address of a stored result
+    test eax, 16
+    jz 1f
+    mov rdi, [rdi]
+1:  test eax, 32
+    jz 2f
+    mov rsi, [rsi]
+2:  test eax, 64
+    jz 3f
+    mov rdx, [rdx]
+3:  test eax, 128
+    jz 4f
+    mov r10, [r10]
+4:  test eax, 256
+    jz 5f
+    mov r8, [r8]
+5:  mov rax, [r13+8]
     syscall
     cmp rax, -4095
     jae failed

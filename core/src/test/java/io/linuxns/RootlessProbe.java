@@ -43,6 +43,22 @@ public final class RootlessProbe {
                 "ip -o link show lo");
         out("loopback", (lo.out().contains("<LOOPBACK,UP,LOWER_UP>") ? "up" : lo.out()) + " exit " + lo.exit() + lo.err().strip());
 
+        Path robind = Files.createTempDirectory("linuxns-robind");
+        Files.createDirectories(robind.resolve("src"));
+        Files.createDirectories(robind.resolve("dst"));
+        Process holder = MountTargetsTest.holder(robind, true);
+        try (Namespace user = Namespace.ofProcess(holder.pid(), NamespaceType.USER);
+             Namespace mnt = Namespace.ofProcess(holder.pid(), NamespaceType.MOUNT)) {
+            Spawned b = Spawned.run(new NamespacedProcessBuilder("cat", "/proc/self/mountinfo").join(user, mnt)
+                    .bind(robind.resolve("src"), robind.resolve("dst"), true));
+            out("robind", MountTargetsTest.optionsOf(b.out(), robind.resolve("dst")) + " exit " + b.exit() + b.err().strip());
+        } finally {
+            holder.destroyForcibly().waitFor();
+            Files.delete(robind.resolve("src"));
+            Files.delete(robind.resolve("dst"));
+            Files.delete(robind);
+        }
+
         Spawned time = Spawned.run(new NamespacedProcessBuilder("cat", "/proc/uptime").mapRootToCurrentUser()
                 .boottimeOffset(Duration.ofDays(50)));
         out("uptime", time.out().split(" ")[0] + " exit " + time.exit() + time.err().strip());

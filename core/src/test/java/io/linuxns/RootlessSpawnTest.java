@@ -78,6 +78,12 @@ class RootlessSpawnTest {
     @Test
     void loopbackUpRootless() {
         assertEquals("up exit 0", results.get("loopback"));
+        // A read-only bind in a joined user and mount namespace adds ro and keeps the source's flags.
+        String robind = results.get("robind");
+        assertTrue(robind.endsWith(" exit 0"), robind);
+        for (String o : List.of("ro", "nosuid", "nodev", "noexec")) {
+            assertTrue(List.of(robind.split(" ")[0].split(",")).contains(o), o + " missing: " + robind);
+        }
     }
 
     @Test

@@ -75,32 +75,6 @@ public final class MountTable {
         Native.mount(null, d, null, LinuxNs.MS_PRIVATE(), null);
     }
 
-    /**
-     * {@return the MS_* flags of the mount holding {@code path} that a bind remount must keep}
-     * (nosuid, nodev, noexec and the atime mode: a user namespace may not drop them).
-     */
-    public static long lockedFlags(Path path) {
-        Path real;
-        try {
-            real = path.toRealPath();
-        } catch (IOException e) {
-            real = path.toAbsolutePath().normalize(); // the mount step will report the problem
-        }
-        long flags = 0;
-        for (String o : mountOf(real).options().split(",")) {
-            switch (o) {
-                case "nosuid" -> flags |= LinuxNs.MS_NOSUID();
-                case "nodev" -> flags |= LinuxNs.MS_NODEV();
-                case "noexec" -> flags |= LinuxNs.MS_NOEXEC();
-                case "noatime" -> flags |= LinuxNs.MS_NOATIME();
-                case "relatime" -> flags |= LinuxNs.MS_RELATIME();
-                case "nodiratime" -> flags |= LinuxNs.MS_NODIRATIME();
-                default -> { }
-            }
-        }
-        return flags;
-    }
-
     private static String unescape(String s) {
         if (s.indexOf('\\') < 0) return s;
         StringBuilder sb = new StringBuilder(s.length());

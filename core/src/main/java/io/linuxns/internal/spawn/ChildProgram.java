@@ -35,6 +35,12 @@ final class ChildProgram {
     /** Any result but args[5] is a failure (a check: the parent is still there). */
     static final int EXPECT_RESULT = 8;
 
+    /** args[i] is the address of a result stored before (by a {@link #STORE_RESULT} step): its value is passed. */
+    static int loadArg(int i) {
+        if (i < 0 || i > 4) throw new IllegalArgumentException("args[0..4] only");
+        return 16 << i;
+    }
+
     private static final int HEADER = 64;
     private static final int STEP = 64;
 
@@ -125,6 +131,16 @@ final class ChildProgram {
     /** A zeroed 8-byte slot for a {@link #STORE_RESULT} step. */
     MemorySegment slot() {
         return memory.allocate(8, 8);
+    }
+
+    /** 24 zeroed bytes, 8-aligned: a struct open_how. */
+    MemorySegment slot24() {
+        return memory.allocate(24, 8);
+    }
+
+    /** 32 zeroed bytes, 8-aligned: a struct mount_attr. */
+    MemorySegment slot32() {
+        return memory.allocate(32, 8);
     }
 
     /** {@code size} zeroed bytes in the program's memory. */

@@ -47,6 +47,16 @@ final class Hints {
                 default -> null;
             };
         }
+        if (call.startsWith("openat2(") || call.startsWith("open_tree(") || call.startsWith("move_mount(")) {
+            return switch (errno) {
+                case Errno.ENOENT -> "the mount point or source does not exist (inside the new root when there is one): create it first";
+                case Errno.ENOSYS -> "this kernel lacks the mount API (open_tree, move_mount: Linux 5.2; openat2: 5.6)";
+                default -> null;
+            };
+        }
+        if (call.startsWith("mount_setattr(")) {
+            return errno == Errno.ENOSYS ? "read-only binds need mount_setattr (Linux 5.12 or later)" : null;
+        }
         if (call.startsWith("pivot_root(")) {
             return "the new root must be a directory on its own mount, not on a shared mount (use Propagation.PRIVATE)";
         }

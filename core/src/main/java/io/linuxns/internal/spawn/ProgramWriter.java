@@ -6,7 +6,6 @@ import io.linuxns.NamespacedProcessBuilder.Mount;
 import io.linuxns.Propagation;
 import io.linuxns.bindings.LinuxNs;
 import io.linuxns.internal.Flags;
-import io.linuxns.internal.MountTable;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +15,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
+import io.linuxns.bindings.mount_attr;
+import io.linuxns.bindings.open_how;
+
 import static io.linuxns.internal.spawn.ChildProgram.IGNORE_FAILURE;
+import static io.linuxns.internal.spawn.ChildProgram.STORE_RESULT;
 import static io.linuxns.internal.spawn.ChildProgram.ZERO_FAILS;
 
 /**
@@ -284,28 +287,33 @@ final class ProgramWriter {
             mount("make / " + r.propagation().name().toLowerCase(), null, "/", null, LinuxNs.MS_REC() | prop, null);
         }
         Path root = r.rootfs();
+        MemorySegment rootFd = null;
         if (root != null) {
             mount("bind the new root onto itself", root.toString(), root.toString(), null, LinuxNs.MS_BIND() | LinuxNs.MS_REC(), null);
+            rootFd = p.slot();
+            p.syscall("open the new root", "openat(AT_FDCWD, \"" + root + "\", O_PATH|O_DIRECTORY|O_CLOEXEC)", STORE_RESULT,
+                    LinuxNs.SYS_openat(), LinuxNs.AT_FDCWD(), p.cstring(root.toString()),
+                    LinuxNs.O_PATH() | LinuxNs.O_DIRECTORY() | LinuxNs.O_CLOEXEC(), 0, 0, rootFd.address());
         }
         for (Mount m : r.mounts()) {
+            Path target = switch (m) {
+                case Mount.Proc pr -> pr.target();
+                case Mount.Tmpfs t -> t.target();
+                case Mount.Bind b -> b.target();
+            };
+            // Inside a root, a target is resolved as if the root were "/": the image's symlinks
+            // cannot lead a mount out onto the host (the runc mount-target class of bugs).
+            MemorySegment targetFd = rootFd == null ? null : resolveInRoot(rootFd, target);
             switch (m) {
-                case Mount.Proc pr -> mount("mount proc", "proc", inside(pr.target()), "proc",
+                case Mount.Proc pr -> mountAt(targetFd, target, "mount proc", "proc", "proc",
                         LinuxNs.MS_NOSUID() | LinuxNs.MS_NODEV() | LinuxNs.MS_NOEXEC(), null);
-                case Mount.Tmpfs t -> mount("mount a tmpfs", "tmpfs", inside(t.target()), "tmpfs",
+                case Mount.Tmpfs t -> mountAt(targetFd, target, "mount a tmpfs", "tmpfs", "tmpfs",
                         LinuxNs.MS_NOSUID() | LinuxNs.MS_NODEV(), t.options() == null ? "mode=0755" : t.options());
-                case Mount.Bind b -> {
-                    String target = inside(b.target());
-                    mount("bind " + b.source(), b.source().toString(), target, null, LinuxNs.MS_BIND() | LinuxNs.MS_REC(), null);
-                    if (b.readOnly()) {
-                        // A remount must keep the flags the kernel locked on the source (in a user
-                        // namespace dropping nosuid, nodev, noexec or atime flags is EPERM).
-                        long keep = MountTable.lockedFlags(b.source());
-                        mount("make " + b.target() + " read-only", null, target, null,
-                                LinuxNs.MS_BIND() | LinuxNs.MS_REMOUNT() | LinuxNs.MS_RDONLY() | keep, null);
-                    }
-                }
+                case Mount.Bind b -> bindAt(targetFd, b);
             }
+            if (targetFd != null) closeStored(targetFd);
         }
+        if (rootFd != null) closeStored(rootFd);
         if (root != null) {
             // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the new.
             p.syscall("enter the new root", "chdir(\"" + root + "\")", 0, LinuxNs.SYS_chdir(), p.cstring(root.toString()));
@@ -316,8 +324,63 @@ final class ProgramWriter {
         }
     }
 
-    private String inside(Path target) {
-        return r.rootfs() == null ? target.toString() : r.rootfs().toString() + (target.toString().equals("/") ? "" : target.toString());
+    /** {@code openat2(root, target, O_PATH, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS)}: the slot holding the descriptor. */
+    private MemorySegment resolveInRoot(MemorySegment rootFd, Path target) {
+        MemorySegment how = p.slot24();
+        open_how.flags(how, LinuxNs.O_PATH() | LinuxNs.O_CLOEXEC());
+        open_how.resolve(how, LinuxNs.RESOLVE_IN_ROOT() | LinuxNs.RESOLVE_NO_MAGICLINKS());
+        MemorySegment fd = p.slot();
+        p.syscall("find " + target + " inside the new root", "openat2(root, \"" + target + "\", O_PATH, RESOLVE_IN_ROOT)",
+                STORE_RESULT | ChildProgram.loadArg(0), LinuxNs.SYS_openat2(), rootFd.address(), p.cstring(target.toString()),
+                how.address(), open_how.sizeof(), 0, fd.address());
+        return fd;
+    }
+
+    /** A new filesystem on {@code target}: on the descriptor found inside the root (as the working directory), else on the path. */
+    private void mountAt(MemorySegment targetFd, Path target, String what, String source, String fstype, long flags, String data) {
+        if (targetFd == null) {
+            mount(what, source, target.toString(), fstype, flags, data);
+            return;
+        }
+        p.syscall("go to " + target + " inside the new root", "fchdir(" + target + ")", ChildProgram.loadArg(0),
+                LinuxNs.SYS_fchdir(), targetFd.address());
+        p.syscall(what, "mount(" + q(source) + ", \"" + target + "\" in the new root, " + q(fstype) + ", " + Flags.mount(flags)
+                        + (data == null ? "" : ", \"" + data + "\"") + ")", 0, LinuxNs.SYS_mount(),
+                cstr(source), p.cstring("."), cstr(fstype), flags, cstr(data));
+    }
+
+    /**
+     * A recursive bind through the mount API: {@code open_tree(OPEN_TREE_CLONE)}, then for a
+     * read-only bind {@code mount_setattr(MOUNT_ATTR_RDONLY)} on the detached copy, which adds
+     * read-only and keeps every other flag of the source (nosuid, nodev, noexec, atime), whatever
+     * mount namespace or user namespace the helper is in; then {@code move_mount} onto the target.
+     */
+    private void bindAt(MemorySegment targetFd, Mount.Bind b) {
+        MemorySegment tree = p.slot();
+        p.syscall("bind " + b.source(), "open_tree(AT_FDCWD, \"" + b.source() + "\", OPEN_TREE_CLONE|AT_RECURSIVE)", STORE_RESULT,
+                LinuxNs.SYS_open_tree(), LinuxNs.AT_FDCWD(), p.cstring(b.source().toString()),
+                LinuxNs.OPEN_TREE_CLONE() | LinuxNs.OPEN_TREE_CLOEXEC() | LinuxNs.AT_RECURSIVE(), 0, 0, tree.address());
+        if (b.readOnly()) {
+            MemorySegment attr = p.slot32();
+            mount_attr.attr_set(attr, LinuxNs.MOUNT_ATTR_RDONLY());
+            p.syscall("make " + b.target() + " read-only", "mount_setattr(tree of \"" + b.source() + "\", AT_RECURSIVE, MOUNT_ATTR_RDONLY)",
+                    ChildProgram.loadArg(0), LinuxNs.SYS_mount_setattr(), tree.address(), p.cstring(""),
+                    LinuxNs.AT_EMPTY_PATH() | LinuxNs.AT_RECURSIVE(), attr.address(), mount_attr.sizeof());
+        }
+        String shown = "move_mount(tree of \"" + b.source() + "\", \"" + b.target() + "\"" + (targetFd == null ? "" : " in the new root") + ")";
+        if (targetFd == null) {
+            p.syscall("bind " + b.source() + " onto " + b.target(), shown, ChildProgram.loadArg(0), LinuxNs.SYS_move_mount(),
+                    tree.address(), p.cstring(""), LinuxNs.AT_FDCWD(), p.cstring(b.target().toString()), LinuxNs.MOVE_MOUNT_F_EMPTY_PATH());
+        } else {
+            p.syscall("bind " + b.source() + " onto " + b.target(), shown, ChildProgram.loadArg(0) | ChildProgram.loadArg(2),
+                    LinuxNs.SYS_move_mount(), tree.address(), p.cstring(""), targetFd.address(), p.cstring(""),
+                    LinuxNs.MOVE_MOUNT_F_EMPTY_PATH() | LinuxNs.MOVE_MOUNT_T_EMPTY_PATH());
+        }
+        closeStored(tree);
+    }
+
+    private void closeStored(MemorySegment fd) {
+        p.syscall("close a mount descriptor", "close(...)", ChildProgram.loadArg(0), LinuxNs.SYS_close(), fd.address());
     }
 
     private void mount(String what, String source, String target, String fstype, long flags, String data) {
