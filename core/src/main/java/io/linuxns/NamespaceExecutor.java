@@ -128,7 +128,7 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         return start("join pid " + pid + " " + EnumSet.copyOf(types), () -> {
             int pidfd = Native.pidfdOpen(pid);
             try {
-                // Without this, setns(pidfd, ...) including CLONE_NEWNS moves every thread's root (DESIGN §2).
+                // Without this, setns(pidfd, ...) including CLONE_NEWNS moves every thread's root (docs/design.md §2).
                 Native.unshare(LinuxNs.CLONE_FS());
                 int r = Native.rawSetns(pidfd, flags);
                 if (r < 0) {

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Hundreds of spawns on two threads while two others allocate and force collections: the case
- * that hangs a child running Java code (DESIGN §4). Zero hangs, zero failures, zero leaked fds or
+ * that hangs a child running Java code (docs/design.md §4). Zero hangs, zero failures, zero leaked fds or
  * children. {@code -Dlinuxns.stress.spawns=N} sets the count (300 by default).
  */
 @ExtendWith(ThreadNamespaceGuard.class)

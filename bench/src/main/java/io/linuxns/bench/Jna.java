@@ -11,7 +11,7 @@ import com.sun.jna.Pointer;
  *
  * <p>JNA cannot start a process in new namespaces from a JVM: that needs code between
  * {@code fork}/{@code clone} and {@code execve}, and a forked copy of a JVM cannot safely run
- * Java (DESIGN §4; JNA calls are Java calls). So the spawn benchmarks have no JNA variant; the
+ * Java (docs/design.md §4; JNA calls are Java calls). So the spawn benchmarks have no JNA variant; the
  * syscalls JNA can make safely from a JVM thread ({@code setns}, {@code unshare}) are compared.
  */
 public final class Jna {

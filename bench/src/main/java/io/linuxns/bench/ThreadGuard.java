@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  *     namespaces, root and working directory, and the namespaces of every thread of the JVM,
  *     the first time it sees a thread; for a mount namespace benchmark it gives that thread its
  *     own root and working directory ({@code unshare(CLONE_FS)}), which {@code setns(MNT)}
- *     needs and which keeps a pidfd setns from moving the whole JVM (DESIGN §2);</li>
+ *     needs and which keeps a pidfd setns from moving the whole JVM (docs/design.md §2);</li>
  * <li>{@link #verify()} (in {@code @TearDown(Level.Iteration)}) puts the working directory back
  *     (joining a mount namespace moves it to that namespace's root) and throws
  *     {@link IllegalStateException} if the thread is not back in the namespaces, root and

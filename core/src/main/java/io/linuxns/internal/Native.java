@@ -27,7 +27,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * callers that handle some errors themselves.
  *
  * <p>None of these may be called from a thread that the library does not own when the call
- * changes the thread's namespaces (DESIGN §2–3); that rule is kept by the callers.
+ * changes the thread's namespaces (docs/design.md §2–3); that rule is kept by the callers.
  */
 public final class Native {
     private Native() {}
