@@ -119,4 +119,18 @@ class SpawnFailureTest {
         ProcessHandle.current().children().forEach(c -> children.add(c.pid()));
         assertEquals(Set.of(), children, "children left behind");
     }
+
+    /** Where executable memfds are refused, start() says why and what to do: it never falls back into the JVM's memory. */
+    @Test
+    void refusedExecutableMemfdsFailWithTheCause() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "needs root: vm.memfd_noexec is set in a new PID namespace");
+        assumeTrue(java.nio.file.Files.exists(Path.of("/proc/sys/vm/memfd_noexec")), "vm.memfd_noexec needs Linux 6.3+");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--mount-proc", "sh", "-c",
+                "echo 2 > /proc/sys/vm/memfd_noexec && exec \"$0\" \"$@\"", javaBin, "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), MemfdNoexecProbe.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("memfd_create") && out.contains("EACCES") && out.contains("vm.memfd_noexec"), out);
+    }
 }

@@ -149,7 +149,7 @@ final class ProgramWriter {
     private void execHelper() {
         long argv = p.cstringArray(List.of(plan.helperName()));
         long envp = p.cstringArray(List.of());
-        p.syscall("execute the spawn helper", "execveat(" + fds.image() + ", \"\", AT_EMPTY_PATH)", 0, LinuxNs.SYS_execveat(),
+        p.syscall("start the spawn helper", "execveat(" + fds.image() + ", \"\", AT_EMPTY_PATH)", 0, LinuxNs.SYS_execveat(),
                 fds.image(), p.cstring(""), argv, envp, LinuxNs.AT_EMPTY_PATH());
     }
 
