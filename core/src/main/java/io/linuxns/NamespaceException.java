@@ -64,12 +64,9 @@ public class NamespaceException extends IOException {
         this.step = step;
     }
 
-    /**
-     * A failure whose message is given whole, for messages that follow another API's wording
-     * (a program that cannot be run reads as {@link ProcessBuilder}'s {@code error=2, ...}).
-     */
-    public static NamespaceException withMessage(String message, String call, int errno, String step) {
-        return new NamespaceException(message, call, errno, step, true);
+    /** For subclasses whose message follows another API's wording: the step is the command's exec. */
+    NamespaceException(String message, String call, int errno) {
+        this(message, call, errno, "execute", true);
     }
 
     private static String format(String call, int errno, String step, String hint) {

@@ -434,10 +434,12 @@ public final class NamespacedProcessBuilder {
      * Validates the configuration and starts the process.
      *
      * @throws IllegalArgumentException for an inconsistent configuration, before any system call
-     * @throws NamespaceException naming the step that failed in the child, with errno
-     * @throws IOException as {@link ProcessBuilder#start()} for a program that cannot be run
-     *         ({@code error=2, No such file or directory})
-     * @throws UnsupportedOperationException on an architecture without a child entry routine
+     * @throws ExecFailedException for a program that cannot be run, worded as
+     *         {@link ProcessBuilder#start()} ({@code error=2, No such file or directory})
+     * @throws NamespaceException naming the step that failed in the child, with errno; also when
+     *         the system refuses executable memfds ({@code vm.memfd_noexec=2}), which every spawn needs
+     * @throws UnsupportedOperationException on an architecture without a child program
+     *         interpreter, or for a time namespace before Linux 6.0
      */
     public NamespacedProcess start() throws IOException {
         if (command.isEmpty()) throw new IllegalArgumentException("empty command");

@@ -1,5 +1,6 @@
 package io.linuxns.cli;
 
+import io.linuxns.ExecFailedException;
 import io.linuxns.NamespaceException;
 
 import java.io.PrintWriter;
@@ -21,9 +22,10 @@ final class Failures {
                 code = c.exitCode();
                 message = c.getMessage();
             }
-            case NamespaceException n when isExecFailure(n) -> {
-                code = n.errno() == 2 ? ExitCodes.NOT_FOUND : ExitCodes.CANNOT_EXECUTE;
-                message = execMessage(n);
+            case ExecFailedException x -> {
+                code = x.errno() == 2 ? ExitCodes.NOT_FOUND : ExitCodes.CANNOT_EXECUTE;
+                // The wording of util-linux.
+                message = "failed to execute " + x.program() + ": " + x.reason();
             }
             case IllegalArgumentException i -> {
                 // The builder's validation: input that cannot work, found before any system call.
@@ -42,22 +44,6 @@ final class Failures {
         err.println("linuxns: " + firstLine(message == null ? e.toString() : message));
         err.flush();
         return code;
-    }
-
-    /** The builder reports a program it cannot run as step "execute ..." (as ProcessBuilder's "error=2, ..."). */
-    private static boolean isExecFailure(NamespaceException n) {
-        return n.step().map(s -> s.startsWith("execute")).orElse(false) && n.errno() != 0;
-    }
-
-    /** "failed to execute PROGRAM: REASON", the wording of util-linux. */
-    private static String execMessage(NamespaceException n) {
-        String m = n.getMessage();
-        int q1 = m.indexOf('"'), q2 = q1 < 0 ? -1 : m.indexOf('"', q1 + 1);
-        String program = q2 > q1 ? m.substring(q1 + 1, q2) : n.call();
-        int error = m.indexOf("error=");
-        int comma = error < 0 ? -1 : m.indexOf(", ", error);
-        String reason = comma < 0 ? n.errnoName() : m.substring(comma + 2);
-        return "failed to execute " + program + ": " + reason;
     }
 
     private static String firstLine(String s) {

@@ -1,5 +1,6 @@
 package io.linuxns.internal.spawn;
 
+import io.linuxns.ExecFailedException;
 import io.linuxns.NamespaceException;
 import io.linuxns.NamespaceType;
 import io.linuxns.internal.Errno;
@@ -47,9 +48,7 @@ final class Executables {
         throw notFound(r);
     }
 
-    private static NamespaceException notFound(Spawner.Request r) {
-        String dir = r.directory() == null ? "" : " (in directory \"" + r.directory() + "\")";
-        return NamespaceException.withMessage("Cannot run program \"" + r.command().get(0) + "\"" + dir
-                + ": error=2, No such file or directory", "execve", Errno.ENOENT, "execute");
+    private static ExecFailedException notFound(Spawner.Request r) {
+        return new ExecFailedException(r.command().get(0), r.directory(), "execve", Errno.ENOENT);
     }
 }

@@ -382,11 +382,7 @@ public final class Spawner {
 
         IOException exception(Steps steps, Request r) {
             ChildProgram.Step s = steps.step(step);
-            if (s.call().startsWith("execve(")) {
-                String dir = r.directory() == null ? "" : " (in directory \"" + r.directory() + "\")";
-                return NamespaceException.withMessage("Cannot run program \"" + r.command().get(0) + "\"" + dir + ": error="
-                        + errno + ", " + Native.strerror(errno), s.call(), errno, s.what());
-            }
+            if (s.nr() == LinuxNs.SYS_execve()) return new io.linuxns.ExecFailedException(r.command().get(0), r.directory(), s.call(), errno);
             if (errno == 0) {
                 return new NamespaceException(s.call(), 0, "child step " + step + " (" + s.what() + ")",
                         "the parent gave up before the child could go on");
