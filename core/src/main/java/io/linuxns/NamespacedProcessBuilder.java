@@ -1,6 +1,7 @@
 package io.linuxns;
 
 import io.linuxns.internal.Native;
+import io.linuxns.internal.spawn.Request;
 import io.linuxns.internal.spawn.Spawner;
 
 import java.io.IOException;
@@ -47,30 +48,6 @@ import java.util.Set;
  * and the order of its steps.
  */
 public final class NamespacedProcessBuilder {
-
-    /**
-     * Work the parent does for a child that is waiting before exec, after its namespaces exist
-     * and its id maps are written: for example moving a network link into its network
-     * namespace. The child execs only after every setup returned; if one throws, the child is
-     * killed and {@link #start()} throws.
-     */
-    @FunctionalInterface
-    public interface ParentSetup {
-        /**
-         * @param pid the child's pid, in the caller's PID namespace
-         */
-        void beforeExec(long pid) throws IOException;
-    }
-
-    /** A mount the child makes, in order, after its mount namespace exists. */
-    public sealed interface Mount {
-        /** A tmpfs on {@code target}. */
-        record Tmpfs(Path target, String options) implements Mount {}
-        /** {@code source} bind-mounted on {@code target} (recursively), read-only if asked. */
-        record Bind(Path source, Path target, boolean readOnly) implements Mount {}
-        /** A new procfs on {@code target}, for the child's PID namespace. */
-        record Proc(Path target) implements Mount {}
-    }
 
     private List<String> command;
     private Path directory;
@@ -444,10 +421,13 @@ public final class NamespacedProcessBuilder {
     public NamespacedProcess start() throws IOException {
         if (command.isEmpty()) throw new IllegalArgumentException("empty command");
         for (String s : command) Objects.requireNonNull(s, "command element");
-        return Spawner.spawn(new Spawner.Request(List.copyOf(command), directory,
-                environment == null ? System.getenv() : Map.copyOf(environment), redirects.clone(), redirectErrorStream,
-                unshared(), List.copyOf(join), uidMap, gidMap, setgroups, hostname, domainname, propagation,
-                List.copyOf(mounts), rootfs, monotonicOffset, boottimeOffset, cgroup, deathSignal, init, preserveCredentials, loopback,
-                Map.copyOf(passFds), List.copyOf(parentSetups)));
+        return Spawner.spawn(new Request(
+                new Request.Exec(List.copyOf(command), directory, environment == null ? System.getenv() : Map.copyOf(environment)),
+                new Request.Streams(redirects.clone(), redirectErrorStream, Map.copyOf(passFds)),
+                new Request.Namespaces(unshared(), List.copyOf(join), preserveCredentials, hostname, domainname, loopback, cgroup),
+                new Request.IdMaps(uidMap, gidMap, setgroups),
+                new Request.Filesystem(propagation, List.copyOf(mounts), rootfs),
+                new Request.Clocks(monotonicOffset, boottimeOffset),
+                new Request.Lifetime(deathSignal, init, List.copyOf(parentSetups))));
     }
 }

@@ -432,4 +432,20 @@ class SpawnTest {
         b.environment().put("PATH", "/usr/bin:/bin");
         assertEquals("hi\n/tmp\n", Spawned.run(b).out());
     }
+
+    /** A new user namespace with root mapped, and a joined network namespace the JVM's own user namespace owns. */
+    @Test
+    void aNewUserNamespaceWithAJoinedNetworkNamespace() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "needs root: the holder is made with unshare -n");
+        Process holder = new ProcessBuilder("unshare", "-n", "sh", "-c", "echo ok; exec sleep 60").start();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(holder.getInputStream()));
+             Namespace net = Namespace.ofProcess(holder.pid(), NamespaceType.NETWORK)) {
+            assertEquals("ok", r.readLine());
+            Spawned s = Spawned.sh(new NamespacedProcessBuilder().unshare(NamespaceType.USER, NamespaceType.UTS)
+                    .mapRootToCurrentUser().hostname("joined").join(net), "id -u; hostname; readlink /proc/self/ns/net");
+            assertEquals(List.of("0", "joined", net.toString()), s.out().lines().toList(), s.err());
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+    }
 }

@@ -4,6 +4,7 @@ import io.linuxns.Namespace;
 import io.linuxns.NamespaceException;
 import io.linuxns.NamespaceType;
 import io.linuxns.NamespacedProcessBuilder;
+import io.linuxns.ParentSetup;
 import io.linuxns.internal.Errno;
 
 import java.io.IOException;
@@ -28,7 +29,7 @@ import java.util.Optional;
  * net.teardown();
  * }</pre>
  *
- * <p>As a {@link NamespacedProcessBuilder.ParentSetup}, {@link #beforeExec(long)} runs in the
+ * <p>As a {@link ParentSetup}, {@link #beforeExec(long)} runs in the
  * parent while the child waits, after the child's namespaces exist. The host side is made in
  * the network namespace of the thread calling it; the container end is created directly in
  * the child's namespace (so that a name like {@code eth0} never clashes with a host device),
@@ -44,7 +45,7 @@ import java.util.Optional;
  * <p>Needs {@code CAP_NET_ADMIN} in the host namespace and {@code CAP_SYS_ADMIN} to join the
  * child's network namespace.
  */
-public final class BridgedNetwork implements NamespacedProcessBuilder.ParentSetup, AutoCloseable {
+public final class BridgedNetwork implements ParentSetup, AutoCloseable {
     private final String bridge;
     private final IpPrefix bridgeAddress;
     private final IpPrefix containerAddress;

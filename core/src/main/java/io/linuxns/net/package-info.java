@@ -6,7 +6,7 @@
  * down, veth pairs ({@code veth(4)}) and bridges, bridge ports, moving links between namespaces,
  * IPv4/IPv6 addresses and routes, and listings of links, addresses and routes.
  * {@link io.linuxns.net.BridgedNetwork} is the usual container network (bridge, veth pair,
- * addresses, default route) as a {@link io.linuxns.NamespacedProcessBuilder.ParentSetup}.
+ * addresses, default route) as a {@link io.linuxns.ParentSetup}.
  * A refused request is a {@link io.linuxns.net.NetlinkException}.
  */
 package io.linuxns.net;

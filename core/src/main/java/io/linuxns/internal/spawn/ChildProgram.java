@@ -92,12 +92,12 @@ final class ChildProgram {
      * Adds the FORK_AND_WAIT step: the rest of the program runs in a forked child, and this
      * process stays as its waiting parent (an init, or a forwarder into a joined PID namespace).
      *
-     * @param waitFor the signals it waits for: SIGCHLD reaps, the others are forwarded to the child
-     * @param exitOn signals among {@code waitFor} that end it at once (the death signal)
+     * @param forward the signals it waits for and forwards to the child (SIGCHLD among them reaps)
+     * @param exitOn further signals it waits for, which end it at once (the death signal)
      */
-    void forkAndWait(String what, int[] waitFor, int[] exitOn) {
+    void forkAndWait(String what, int[] forward, int[] exitOn) {
         MemorySegment set = memory.allocate(8, 8);
-        set.set(JAVA_LONG, 0, mask(waitFor));
+        set.set(JAVA_LONG, 0, mask(forward) | mask(exitOn));
         MemorySegment status = memory.allocate(8, 8);
         steps.add(new Step(OP_FORK_AND_WAIT, 0, 0, new long[] {0, set.address(), status.address(), mask(exitOn), 0, 0},
                 what, "fork()"));

@@ -35,8 +35,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>The call is made on the library's origin thread, which lives as long as the JVM (so
  * {@code PR_SET_PDEATHSIG} fires only when the JVM exits) and is in the namespaces the JVM
  * started in. All signals that can be blocked safely are blocked around it, so that the child
- * never runs a JVM signal handler: it inherits the mask and unblocks only after resetting every
- * handler, right before {@code execve}. The synchronous fault signals stay unblocked, because
+ * never runs a JVM signal handler: it inherits the mask, blocks the rest first thing, and keeps
+ * it blocked through the helper's exec, which resets every handler; the helper unblocks right
+ * before the command's {@code execve}. The synchronous fault signals stay unblocked, because
  * HotSpot itself relies on SIGSEGV in compiled code that the origin thread runs between the
  * two mask changes.
  */

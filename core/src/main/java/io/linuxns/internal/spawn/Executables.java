@@ -22,20 +22,20 @@ final class Executables {
 
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    static List<String> candidates(Spawner.Request r) throws NamespaceException {
-        String cmd = r.command().get(0);
-        boolean sameFiles = r.rootfs() == null && r.mounts().isEmpty()
-                && r.join().stream().noneMatch(ns -> ns.type() == NamespaceType.MOUNT);
+    static List<String> candidates(Request r) throws NamespaceException {
+        String cmd = r.exec().command().get(0);
+        boolean sameFiles = r.filesystem().rootfs() == null && r.filesystem().mounts().isEmpty()
+                && r.namespaces().join().stream().noneMatch(ns -> ns.type() == NamespaceType.MOUNT);
         if (cmd.isEmpty()) throw notFound(r);
         if (cmd.indexOf('/') >= 0) {
             if (sameFiles) {
                 Path p = Path.of(cmd);
-                if (!p.isAbsolute() && r.directory() != null) p = r.directory().resolve(p);
+                if (!p.isAbsolute() && r.exec().directory() != null) p = r.exec().directory().resolve(p);
                 if (!Files.exists(p)) throw notFound(r);
             }
             return List.of(cmd);
         }
-        String path = r.environment().getOrDefault("PATH", System.getenv().getOrDefault("PATH", DEFAULT_PATH));
+        String path = r.exec().environment().getOrDefault("PATH", System.getenv().getOrDefault("PATH", DEFAULT_PATH));
         List<String> all = new ArrayList<>();
         for (String dir : path.split(":", -1)) {
             all.add((dir.isEmpty() ? "." : dir) + "/" + cmd);
@@ -48,7 +48,7 @@ final class Executables {
         throw notFound(r);
     }
 
-    private static ExecFailedException notFound(Spawner.Request r) {
-        return new ExecFailedException(r.command().get(0), r.directory(), "execve", Errno.ENOENT);
+    private static ExecFailedException notFound(Request r) {
+        return new ExecFailedException(r.exec().command().get(0), r.exec().directory(), "execve", Errno.ENOENT);
     }
 }

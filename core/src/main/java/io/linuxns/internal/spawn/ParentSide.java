@@ -1,8 +1,9 @@
 package io.linuxns.internal.spawn;
 
+import io.linuxns.ParentSetup;
+
 import io.linuxns.IdMapping;
 import io.linuxns.NamespaceException;
-import io.linuxns.NamespacedProcessBuilder;
 import io.linuxns.SetGroups;
 import io.linuxns.bindings.LinuxNs;
 import io.linuxns.internal.Errno;
@@ -22,11 +23,11 @@ import java.util.concurrent.TimeUnit;
  * go on. On any failure the child is killed and reaped.
  */
 final class ParentSide {
-    private final Spawner.Request r;
+    private final Request r;
     private final Clone3.Child child;
     private final String proc;
 
-    ParentSide(Spawner.Request request, Spawner.Plan plan, Clone3.Child child) {
+    ParentSide(Request request, Spawner.Plan plan, Clone3.Child child) {
         this.r = request;
         this.child = child;
         this.proc = "/proc/" + child.pid() + "/";
@@ -54,15 +55,15 @@ final class ParentSide {
 
     void writeMaps() throws IOException {
         boolean root = Native.geteuid() == 0;
-        if (r.setgroups() != null) {
-            write("setgroups", r.setgroups() == SetGroups.DENY ? "deny" : "allow",
+        if (r.ids().setgroups() != null) {
+            write("setgroups", r.ids().setgroups() == SetGroups.DENY ? "deny" : "allow",
                     "unprivileged, setgroups must be denied before a gid map is written");
-        } else if (!root && !r.gidMap().isEmpty()) {
+        } else if (!root && !r.ids().gidMap().isEmpty()) {
             // The kernel requires it of an unprivileged writer; say nothing and do it, as unshare -r does.
             write("setgroups", "deny", null);
         }
-        writeMap("uid_map", "newuidmap", r.uidMap(), Native.getuid(), root);
-        writeMap("gid_map", "newgidmap", r.gidMap(), Native.getgid(), root);
+        writeMap("uid_map", "newuidmap", r.ids().uidMap(), Native.getuid(), root);
+        writeMap("gid_map", "newgidmap", r.ids().gidMap(), Native.getgid(), root);
     }
 
     private void writeMap(String file, String helper, List<IdMapping> map, long ownId, boolean root) throws IOException {
@@ -107,8 +108,8 @@ final class ParentSide {
 
     void writeTimeOffsets() throws IOException {
         StringBuilder sb = new StringBuilder();
-        offset(sb, "monotonic", r.monotonicOffset());
-        offset(sb, "boottime", r.boottimeOffset());
+        offset(sb, "monotonic", r.clocks().monotonicOffset());
+        offset(sb, "boottime", r.clocks().boottimeOffset());
         if (!sb.isEmpty()) write("timens_offsets", sb.toString(), null);
     }
 
@@ -124,7 +125,7 @@ final class ParentSide {
     }
 
     void runSetups() throws IOException {
-        for (NamespacedProcessBuilder.ParentSetup s : r.parentSetups()) s.beforeExec(child.pid());
+        for (ParentSetup s : r.lifetime().parentSetups()) s.beforeExec(child.pid());
     }
 
     /** Lets the child go on past its sync read. */

@@ -1,8 +1,9 @@
 package io.linuxns.internal.spawn;
 
+import io.linuxns.Mount;
+
 import io.linuxns.Namespace;
 import io.linuxns.NamespaceType;
-import io.linuxns.NamespacedProcessBuilder.Mount;
 import io.linuxns.Propagation;
 import io.linuxns.bindings.LinuxNs;
 import io.linuxns.internal.Flags;
@@ -52,11 +53,11 @@ final class ProgramWriter {
     }
 
     private final ChildProgram p;
-    private final Spawner.Request r;
+    private final Request r;
     private final Spawner.Plan plan;
     private final ChildFds fds;
 
-    private ProgramWriter(ChildProgram program, Spawner.Request request, Spawner.Plan plan, ChildFds fds) {
+    private ProgramWriter(ChildProgram program, Request request, Spawner.Plan plan, ChildFds fds) {
         this.p = program;
         this.r = request;
         this.plan = plan;
@@ -68,7 +69,7 @@ final class ProgramWriter {
      * its signal mask and its own descriptor table, waits on a pipe while it is in namespaces
      * nobody else is in, and execs the helper.
      */
-    static void trampoline(ChildProgram t, Spawner.Request r, Spawner.Plan plan, ChildFds fds) {
+    static void trampoline(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds) {
         ProgramWriter w = new ProgramWriter(t, r, plan, fds);
         w.blockSignals();
         for (int fd : fds.helperNeeds()) w.keepAcrossExec(fd);
@@ -84,7 +85,7 @@ final class ProgramWriter {
     }
 
     /** The helper's program: every namespace, credential, mount and init step, then the command's exec. */
-    static void helper(ChildProgram h, Spawner.Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
+    static void helper(ChildProgram h, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
         ProgramWriter w = new ProgramWriter(h, r, plan, fds);
         w.processName(plan.helperName());
         w.closeAllBut(fds.helperNeeds());
@@ -93,24 +94,26 @@ final class ProgramWriter {
         w.joinNamespaces();
         w.unshareInHelper();
         MemorySegment netlinkSlot = h.slot();
-        if (r.loopback()) w.openNetlinkSocket(netlinkSlot);
-        w.deathSignal(r.deathSignal(), plan.helperSeesParent ? ProcessHandle.current().pid() : -1);
+        if (r.namespaces().loopback()) w.openNetlinkSocket(netlinkSlot);
+        w.deathSignal(r.lifetime().deathSignal(), plan.helperSeesParent ? ProcessHandle.current().pid() : -1);
         if (plan.helperSync) {
             w.tellParent(netlinkSlot);
             w.waitForParent("wait for the parent (time offsets, loopback, setups)");
         }
         if (plan.forkIntoPidNamespace) {
             w.processName("linuxns-fwd");
-            h.forkAndWait("enter the PID namespace through a child", FORWARDED, exitOn(r.deathSignal()));
-            // The forwarder's death (destroyForcibly) must take the command with it; it is outside the namespace.
+            h.forkAndWait("enter the PID namespace through a child", FORWARDED, exitOn(r.lifetime().deathSignal()));
+            // The forwarder's death (destroyForcibly) must take the command with it. The forwarder is
+            // outside the namespace, so getppid() is 0 before and after its death: only the
+            // error pipe tells, and it tells of the JVM's death, not of the forwarder's.
             w.deathSignal(LinuxNs.SIGKILL(), 0);
         }
         w.names();
         w.mounts();
-        if (r.init()) {
+        if (r.lifetime().init()) {
             w.processName("linuxns-init");
             h.forkAndWait("start the command under an init (PID 1)", FORWARDED,
-                    plan.forkIntoPidNamespace ? new int[0] : exitOn(r.deathSignal()));
+                    plan.forkIntoPidNamespace ? new int[0] : exitOn(r.lifetime().deathSignal()));
             w.deathSignal(LinuxNs.SIGKILL(), 1);
         }
         w.workingDirectory();
@@ -211,19 +214,19 @@ final class ProgramWriter {
 
     /** setns into joined namespaces: the user namespace first (it grants the rest), mount last. */
     private void joinNamespaces() {
-        List<Namespace> order = new ArrayList<>(r.join());
+        List<Namespace> order = new ArrayList<>(r.namespaces().join());
         order.sort(Comparator.comparingInt(ns -> ns.type() == NamespaceType.USER ? 0 : ns.type() == NamespaceType.MOUNT ? 2 : 1));
         for (Namespace ns : order) {
             int fd = fds.joinFds().get(ns);
             boolean user = ns.type() == NamespaceType.USER;
             // As nsenter: no supplementary groups. Dropped while the capability over the JVM's own
             // user namespace still allows it: a joined namespace with setgroups "deny" never would.
-            if (user && !r.preserveCredentials()) {
+            if (user && !r.namespaces().preserveCredentials()) {
                 p.syscall("drop supplementary groups", "setgroups(0, NULL)", IGNORE_FAILURE, LinuxNs.SYS_setgroups(), 0, 0);
             }
             p.syscall("join " + ns, "setns(" + fd + ", " + Flags.clone(ns.type().cloneFlag()) + ")", 0,
                     LinuxNs.SYS_setns(), fd, ns.type().cloneFlag());
-            if (user && !r.preserveCredentials()) becomeRoot();
+            if (user && !r.namespaces().preserveCredentials()) becomeRoot();
         }
     }
 
@@ -250,7 +253,7 @@ final class ProgramWriter {
         if (parentPid >= 0) {
             p.expect("check that the parent is still there", "getppid() == " + parentPid, parentPid, LinuxNs.SYS_getppid());
         }
-        if (parentPid != 0) {
+        {
             // The JVM holds the error pipe's read end until the exec: a pipe without readers polls POLLERR.
             MemorySegment pfd = p.slot();
             pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fds.error());
@@ -266,27 +269,27 @@ final class ProgramWriter {
     }
 
     private void names() {
-        if (r.hostname() != null) {
-            byte[] b = r.hostname().getBytes(StandardCharsets.UTF_8);
-            p.syscall("set the hostname", "sethostname(\"" + r.hostname() + "\")", 0, LinuxNs.SYS_sethostname(), p.bytes(b), b.length);
+        if (r.namespaces().hostname() != null) {
+            byte[] b = r.namespaces().hostname().getBytes(StandardCharsets.UTF_8);
+            p.syscall("set the hostname", "sethostname(\"" + r.namespaces().hostname() + "\")", 0, LinuxNs.SYS_sethostname(), p.bytes(b), b.length);
         }
-        if (r.domainname() != null) {
-            byte[] b = r.domainname().getBytes(StandardCharsets.UTF_8);
-            p.syscall("set the domain name", "setdomainname(\"" + r.domainname() + "\")", 0, LinuxNs.SYS_setdomainname(), p.bytes(b), b.length);
+        if (r.namespaces().domainname() != null) {
+            byte[] b = r.namespaces().domainname().getBytes(StandardCharsets.UTF_8);
+            p.syscall("set the domain name", "setdomainname(\"" + r.namespaces().domainname() + "\")", 0, LinuxNs.SYS_setdomainname(), p.bytes(b), b.length);
         }
     }
 
     private void mounts() {
-        if (plan.newMountNamespace && r.propagation() != Propagation.UNCHANGED) {
-            int prop = switch (r.propagation()) {
+        if (plan.newMountNamespace && r.filesystem().propagation() != Propagation.UNCHANGED) {
+            int prop = switch (r.filesystem().propagation()) {
                 case PRIVATE -> LinuxNs.MS_PRIVATE();
                 case SLAVE -> LinuxNs.MS_SLAVE();
                 case SHARED -> LinuxNs.MS_SHARED();
                 case UNCHANGED -> 0;
             };
-            mount("make / " + r.propagation().name().toLowerCase(), null, "/", null, LinuxNs.MS_REC() | prop, null);
+            mount("make / " + r.filesystem().propagation().name().toLowerCase(), null, "/", null, LinuxNs.MS_REC() | prop, null);
         }
-        Path root = r.rootfs();
+        Path root = r.filesystem().rootfs();
         MemorySegment rootFd = null;
         if (root != null) {
             mount("bind the new root onto itself", root.toString(), root.toString(), null, LinuxNs.MS_BIND() | LinuxNs.MS_REC(), null);
@@ -295,7 +298,7 @@ final class ProgramWriter {
                     LinuxNs.SYS_openat(), LinuxNs.AT_FDCWD(), p.cstring(root.toString()),
                     LinuxNs.O_PATH() | LinuxNs.O_DIRECTORY() | LinuxNs.O_CLOEXEC(), 0, 0, rootFd.address());
         }
-        for (Mount m : r.mounts()) {
+        for (Mount m : r.filesystem().mounts()) {
             Path target = switch (m) {
                 case Mount.Proc pr -> pr.target();
                 case Mount.Tmpfs t -> t.target();
@@ -390,9 +393,9 @@ final class ProgramWriter {
     }
 
     private void workingDirectory() {
-        Path dir = r.directory();
+        Path dir = r.exec().directory();
         if (dir == null) return;
-        String d = r.rootfs() == null ? dir.toAbsolutePath().toString() : dir.toString();
+        String d = r.filesystem().rootfs() == null ? dir.toAbsolutePath().toString() : dir.toString();
         p.syscall("change to the working directory", "chdir(\"" + d + "\")", 0, LinuxNs.SYS_chdir(), p.cstring(d));
     }
 
@@ -421,9 +424,9 @@ final class ProgramWriter {
     }
 
     private void exec(List<String> candidates) {
-        long argv = p.cstringArray(r.command());
-        List<String> env = new ArrayList<>(r.environment().size());
-        for (Map.Entry<String, String> e : r.environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
+        long argv = p.cstringArray(r.exec().command());
+        List<String> env = new ArrayList<>(r.exec().environment().size());
+        for (Map.Entry<String, String> e : r.exec().environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
         long envp = p.cstringArray(env);
         for (int i = 0; i < candidates.size(); i++) {
             String c = candidates.get(i);

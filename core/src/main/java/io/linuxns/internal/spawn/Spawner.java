@@ -1,14 +1,14 @@
 package io.linuxns.internal.spawn;
 
+import io.linuxns.ParentSetup;
+
+
 import io.linuxns.IdMapping;
 import io.linuxns.Namespace;
 import io.linuxns.NamespaceException;
 import io.linuxns.NamespaceType;
 import io.linuxns.NamespacedProcess;
 import io.linuxns.NamespacedProcessBuilder;
-import io.linuxns.NamespacedProcessBuilder.Mount;
-import io.linuxns.Propagation;
-import io.linuxns.SetGroups;
 import io.linuxns.bindings.LinuxNs;
 import io.linuxns.internal.Errno;
 import io.linuxns.internal.Native;
@@ -16,9 +16,6 @@ import io.linuxns.internal.Native;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -31,36 +28,17 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * everything the children need, writes the helper's program into a {@link HelperImage} and seals
  * it into a memfd, clones a child that only execs that helper, does the parent's part in the sync
  * windows (id maps before the helper's exec; time offsets, loopback and
- * {@link NamespacedProcessBuilder.ParentSetup}s before the command's) and reads the error pipe:
+ * {@link ParentSetup}s before the command's) and reads the error pipe:
  * EOF means the command was exec'd, 16 bytes name the failed step and its errno.
  */
 public final class Spawner {
     private Spawner() {}
 
-    /** Everything {@link NamespacedProcessBuilder} was told, immutable. */
-    public record Request(List<String> command, Path directory, Map<String, String> environment,
-                          ProcessBuilder.Redirect[] redirects, boolean redirectErrorStream,
-                          Set<NamespaceType> unshare, List<Namespace> join,
-                          List<IdMapping> uidMap, List<IdMapping> gidMap, SetGroups setgroups,
-                          String hostname, String domainname, Propagation propagation,
-                          List<Mount> mounts, Path rootfs,
-                          Duration monotonicOffset, Duration boottimeOffset, Path cgroup,
-                          int deathSignal, boolean init, boolean preserveCredentials, boolean loopback, Map<Integer, Integer> passFds,
-                          List<NamespacedProcessBuilder.ParentSetup> parentSetups) {}
-
     /** Room for the helper's program in a first try; a larger image is made when it does not fit. */
     private static final long FIRST_CAPACITY = 32 * 1024;
 
     public static NamespacedProcess spawn(Request r) throws IOException {
-        Plan plan = Plan.of(r); // all validation, before any system call
-        for (String arg : r.command()) {
-            if (arg.indexOf('\u0000') >= 0) throw new IllegalArgumentException("invalid null character in command: " + r.command());
-        }
-        r.environment().forEach((k, v) -> {
-            if (k.indexOf('\u0000') >= 0 || v.indexOf('\u0000') >= 0 || k.indexOf('=') >= 0 || k.isEmpty()) {
-                throw new IllegalArgumentException("invalid environment variable " + k);
-            }
-        });
+        Plan plan = Plan.of(r); // the rest of the validation, before any system call
         byte[] code = ChildRoutine.forCurrentArchitecture().orElseThrow(() -> new UnsupportedOperationException(
                 "NamespacedProcessBuilder has no child program interpreter for " + System.getProperty("os.arch")
                         + " yet (x86_64 only)"));
@@ -72,13 +50,13 @@ public final class Spawner {
             int[] err = fds.pipe();
             int[] sync = plan.trampolineWaits || plan.helperSync ? fds.pipe() : null;
             int[] ready = plan.helperSync ? fds.pipe() : null;
-            int cgroupFd = r.cgroup() == null ? -1
-                    : fds.add(Native.open(r.cgroup().toString(), LinuxNs.O_RDONLY() | LinuxNs.O_DIRECTORY() | LinuxNs.O_CLOEXEC(), 0));
+            int cgroupFd = r.namespaces().cgroup() == null ? -1
+                    : fds.add(Native.open(r.namespaces().cgroup().toString(), LinuxNs.O_RDONLY() | LinuxNs.O_DIRECTORY() | LinuxNs.O_CLOEXEC(), 0));
             // Our own copies of the joined namespaces' descriptors: a handle closed by another
             // thread meanwhile cannot turn the number into some other file.
             Map<Namespace, Integer> joinFds = new java.util.IdentityHashMap<>();
-            for (Namespace ns : r.join()) joinFds.put(ns, fds.add(Native.dupCloexecAtLeast(ns.fd(), 3)));
-            Map<Integer, Integer> passFds = clearOfPassedNumbers(r.passFds(), err, fds);
+            for (Namespace ns : r.namespaces().join()) joinFds.put(ns, fds.add(Native.dupCloexecAtLeast(ns.fd(), 3)));
+            Map<Integer, Integer> passFds = clearOfPassedNumbers(r.streams().passFds(), err, fds);
             ProgramWriter.ChildFds childFds = new ProgramWriter.ChildFds(err[1], sync == null ? -1 : sync[0],
                     ready == null ? -1 : ready[1], stdio, passFds, joinFds, -1);
 
@@ -95,6 +73,7 @@ public final class Spawner {
                     image = null;
                 }
             }
+            if (helper.address() != image.programAddress()) throw new AssertionError("the helper's program must start its page");
             int imageFd = fds.add(image.seal(plan.helperName()));
             ProgramWriter.ChildFds trampolineFds = childFds.withImage(imageFd);
             ChildProgram trampoline = new ChildProgram(image.scratch(), 0);
@@ -121,7 +100,7 @@ public final class Spawner {
                     long netlinkFd = parent.awaitReady(ready[0]);
                     if (plan.mapsInHelperWindow) parent.writeMaps();
                     if (plan.timeNamespace) parent.writeTimeOffsets();
-                    if (r.loopback()) parent.loopbackUp((int) netlinkFd);
+                    if (r.namespaces().loopback()) parent.loopbackUp((int) netlinkFd);
                     parent.runSetups();
                     parent.release(sync[1]);
                 }
@@ -225,24 +204,26 @@ public final class Spawner {
         static Plan of(Request r) {
             Plan p = new Plan();
             EnumSet<NamespaceType> joined = EnumSet.noneOf(NamespaceType.class);
-            for (Namespace ns : r.join()) {
+            for (Namespace ns : r.namespaces().join()) {
                 ns.fd(); // closed handles fail now
                 if (!joined.add(ns.type())) {
                     throw new IllegalArgumentException("two " + ns.type() + " namespaces to join: a process is in one of each type");
                 }
-                if (r.unshare().contains(ns.type())) {
+                if (r.namespaces().unshare().contains(ns.type())) {
                     throw new IllegalArgumentException("both a new and an existing " + ns.type() + " namespace asked for: choose one");
                 }
             }
             boolean joinUser = joined.contains(NamespaceType.USER);
             p.joinUser = joinUser;
-            p.init = r.init();
+            p.init = r.lifetime().init();
             Set<NamespaceType> fresh = EnumSet.noneOf(NamespaceType.class);
-            fresh.addAll(r.unshare());
+            fresh.addAll(r.namespaces().unshare());
             fresh.remove(NamespaceType.TIME);
             boolean newUserNs = fresh.contains(NamespaceType.USER);
-            if (joinUser || (newUserNs && !helperIsRootInside(r))) {
-                // New namespaces must belong to the joined user namespace: create them after setns.
+            if (!r.namespaces().join().isEmpty() || (newUserNs && !helperIsRootInside(r))) {
+                // Joins come first, from the JVM's own user namespace (a namespace owned by it
+                // cannot be joined from inside a new one), and new namespaces must belong to a
+                // joined user namespace: create them after setns.
                 // A new user namespace in which the helper would not be root: its exec would leave
                 // it no capability there, so the helper creates it, with the rest, and keeps them.
                 p.unshareInChild = NamespaceType.cloneFlags(fresh);
@@ -258,81 +239,50 @@ public final class Spawner {
                 p.cloneFlags = NamespaceType.cloneFlags(atClone);
                 p.unshareInChild = inHelper.isEmpty() ? 0 : NamespaceType.cloneFlags(inHelper);
             }
-            p.timeNamespace = r.unshare().contains(NamespaceType.TIME);
+            p.timeNamespace = r.namespaces().unshare().contains(NamespaceType.TIME);
             if (p.timeNamespace) requireKernel(6, 0, "a time namespace for a spawned process (the command enters it at its"
                     + " exec only since Linux 6.0)");
-            boolean newPid = r.unshare().contains(NamespaceType.PID);
+            boolean newPid = r.namespaces().unshare().contains(NamespaceType.PID);
             p.forkIntoPidNamespace = joined.contains(NamespaceType.PID) || (p.unshareInChild & LinuxNs.CLONE_NEWPID()) != 0;
-            p.hasMountNamespace = r.unshare().contains(NamespaceType.MOUNT) || joined.contains(NamespaceType.MOUNT);
-            p.newMountNamespace = r.unshare().contains(NamespaceType.MOUNT);
-            if (joined.contains(NamespaceType.MOUNT) && (!r.mounts().isEmpty() || r.rootfs() != null)) {
+            p.hasMountNamespace = r.namespaces().unshare().contains(NamespaceType.MOUNT) || joined.contains(NamespaceType.MOUNT);
+            p.newMountNamespace = r.namespaces().unshare().contains(NamespaceType.MOUNT);
+            if (joined.contains(NamespaceType.MOUNT) && (!r.filesystem().mounts().isEmpty() || r.filesystem().rootfs() != null)) {
                 // Mounts and pivot_root would change the joined namespace for every process in it:
                 // the child takes a private copy of it first.
                 p.unshareInChild |= LinuxNs.CLONE_NEWNS();
                 p.newMountNamespace = true;
             }
-            boolean hasUts = r.unshare().contains(NamespaceType.UTS) || joined.contains(NamespaceType.UTS);
-            boolean newUser = r.unshare().contains(NamespaceType.USER);
+            boolean hasUts = r.namespaces().unshare().contains(NamespaceType.UTS) || joined.contains(NamespaceType.UTS);
+            boolean newUser = r.namespaces().unshare().contains(NamespaceType.USER);
 
-            if ((r.hostname() != null || r.domainname() != null) && !hasUts) {
+            if ((r.namespaces().hostname() != null || r.namespaces().domainname() != null) && !hasUts) {
                 throw new IllegalArgumentException("hostname and domainname need a new (or joined) UTS namespace, else the host's"
                         + " would change: add NamespaceType.UTS");
             }
-            if ((!r.mounts().isEmpty() || r.rootfs() != null) && !p.hasMountNamespace) {
+            if ((!r.filesystem().mounts().isEmpty() || r.filesystem().rootfs() != null) && !p.hasMountNamespace) {
                 throw new IllegalArgumentException("mounts and rootfs need a new (or joined) mount namespace, else they would"
                         + " appear on the host: add NamespaceType.MOUNT");
             }
-            if ((!r.uidMap().isEmpty() || !r.gidMap().isEmpty() || r.setgroups() != null) && !newUser) {
+            if ((!r.ids().uidMap().isEmpty() || !r.ids().gidMap().isEmpty() || r.ids().setgroups() != null) && !newUser) {
                 throw new IllegalArgumentException("uid/gid maps and setgroups are for a new user namespace: add NamespaceType.USER");
             }
-            IdMapping.validate("uid map", r.uidMap());
-            IdMapping.validate("gid map", r.gidMap());
-            if (r.init() && !newPid) {
+            if (r.lifetime().init() && !newPid) {
                 throw new IllegalArgumentException("init(true) runs an init as PID 1 of a new PID namespace: add NamespaceType.PID");
             }
-            if (r.rootfs() != null) {
-                if (!r.rootfs().isAbsolute()) {
-                    throw new IllegalArgumentException("rootfs must be an absolute path, got \"" + r.rootfs() + "\"");
-                }
-                if (!Files.isDirectory(r.rootfs())) {
-                    throw new IllegalArgumentException("rootfs " + r.rootfs() + " is not a directory");
-                }
+            if (r.exec().directory() != null && !r.exec().directory().isAbsolute() && r.filesystem().rootfs() != null) {
+                throw new IllegalArgumentException("with a rootfs the working directory must be absolute (inside it): " + r.exec().directory());
             }
-            for (Mount m : r.mounts()) {
-                Path target = switch (m) {
-                    case Mount.Tmpfs t -> t.target();
-                    case Mount.Bind b -> {
-                        if (!b.source().isAbsolute()) throw new IllegalArgumentException("bind source must be absolute: " + b.source());
-                        yield b.target();
-                    }
-                    case Mount.Proc pr -> pr.target();
-                };
-                if (!target.isAbsolute()) throw new IllegalArgumentException("mount target must be absolute: " + target);
-            }
-            if (r.directory() != null && !r.directory().isAbsolute() && r.rootfs() != null) {
-                throw new IllegalArgumentException("with a rootfs the working directory must be absolute (inside it): " + r.directory());
-            }
-            if (r.cgroup() != null && !Files.isDirectory(r.cgroup())) {
-                throw new IllegalArgumentException("cgroup " + r.cgroup() + " is not a directory (a cgroup v2 group, for example"
-                        + " /sys/fs/cgroup/NAME)");
-            }
-            if (p.timeNamespace && (r.monotonicOffset().isNegative() || r.boottimeOffset().isNegative())) {
-                // The kernel allows negative offsets only down to the current clock value; say so clearly.
-                for (Duration d : List.of(r.monotonicOffset(), r.boottimeOffset())) {
-                    if (d.isNegative() && d.abs().toNanos() > System.nanoTime()) {
-                        throw new IllegalArgumentException("a negative clock offset larger than the clock itself (" + d + ") is refused");
-                    }
-                }
-            }
-            if (r.loopback() && !r.unshare().contains(NamespaceType.NETWORK)) {
+            if (r.namespaces().loopback() && !r.namespaces().unshare().contains(NamespaceType.NETWORK)) {
                 throw new IllegalArgumentException("loopback(true) brings up lo in a new network namespace: add NamespaceType.NETWORK");
             }
-            boolean maps = !r.uidMap().isEmpty() || !r.gidMap().isEmpty() || r.setgroups() != null;
+            boolean maps = !r.ids().uidMap().isEmpty() || !r.ids().gidMap().isEmpty() || r.ids().setgroups() != null;
             p.trampolineWaits = maps && (p.cloneFlags & LinuxNs.CLONE_NEWUSER()) != 0;
             p.mapsInHelperWindow = maps && (p.unshareInChild & LinuxNs.CLONE_NEWUSER()) != 0;
-            p.helperSync = r.loopback() || p.timeNamespace || !r.parentSetups().isEmpty() || p.mapsInHelperWindow;
+            p.helperSync = r.namespaces().loopback() || p.timeNamespace || !r.lifetime().parentSetups().isEmpty() || p.mapsInHelperWindow;
             p.helperSeesParent = (p.cloneFlags & LinuxNs.CLONE_NEWPID()) == 0;
-            if (!p.trampolineWaits) {
+            // Into a cgroup, the child may be frozen at once: without CLONE_VFORK only this spawn waits
+            // for it, not the origin thread that every spawn uses.
+            if (!p.trampolineWaits && r.namespaces().cgroup() == null) {
                 // The spawning thread sleeps only until the helper's exec: no page-table copy.
                 p.cloneFlags |= LinuxNs.CLONE_VFORK();
             }
@@ -343,7 +293,7 @@ public final class Spawner {
     /** Whether the JVM's euid is mapped to uid 0 in the new user namespace: the helper then execs as root there. */
     private static boolean helperIsRootInside(Request r) {
         long euid = Native.geteuid();
-        for (IdMapping m : r.uidMap()) {
+        for (IdMapping m : r.ids().uidMap()) {
             if (euid >= m.outside() && euid - m.outside() < m.count()) return m.inside() + (euid - m.outside()) == 0;
         }
         return false;
@@ -382,7 +332,12 @@ public final class Spawner {
 
         IOException exception(Steps steps, Request r) {
             ChildProgram.Step s = steps.step(step);
-            if (s.nr() == LinuxNs.SYS_execve()) return new io.linuxns.ExecFailedException(r.command().get(0), r.directory(), s.call(), errno);
+            if (s.nr() == LinuxNs.SYS_execve()) return new io.linuxns.ExecFailedException(r.exec().command().get(0), r.exec().directory(), s.call(), errno);
+            if (errno == 0 && (s.flags() & ChildProgram.EXPECT_RESULT) != 0) {
+                String hint = Hints.forStep(s, 0);
+                return new NamespaceException(s.call() + " failed", 0, "child step " + step + " (" + s.what() + ")",
+                        hint != null ? hint : "the parent went away before the child could go on");
+            }
             if (errno == 0) {
                 return new NamespaceException(s.call(), 0, "child step " + step + " (" + s.what() + ")",
                         "the parent gave up before the child could go on");

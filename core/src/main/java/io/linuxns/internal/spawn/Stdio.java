@@ -11,12 +11,12 @@ import java.io.IOException;
  */
 record Stdio(int[] childEnds, int[] parentEnds, boolean mergeErrorIntoOutput) {
 
-    static Stdio open(Spawner.Request r, Fds fds) throws IOException {
+    static Stdio open(Request r, Fds fds) throws IOException {
         int[] child = {-1, -1, -1};
         int[] parent = {-1, -1, -1};
         for (int i = 0; i < 3; i++) {
-            if (i == 2 && r.redirectErrorStream()) break;
-            ProcessBuilder.Redirect redirect = r.redirects()[i];
+            if (i == 2 && r.streams().redirectErrorStream()) break;
+            ProcessBuilder.Redirect redirect = r.streams().redirects()[i];
             switch (redirect.type()) {
                 case PIPE -> {
                     int[] p = fds.pipe();
@@ -31,7 +31,7 @@ record Stdio(int[] childEnds, int[] parentEnds, boolean mergeErrorIntoOutput) {
                         LinuxNs.O_WRONLY() | LinuxNs.O_CREAT() | LinuxNs.O_APPEND() | LinuxNs.O_CLOEXEC(), 0666));
             }
         }
-        return new Stdio(child, parent, r.redirectErrorStream());
+        return new Stdio(child, parent, r.streams().redirectErrorStream());
     }
 
     /** Hands the parent's ends over to the process object. */

@@ -1,0 +1,120 @@
+package io.linuxns.internal.spawn;
+
+import io.linuxns.IdMapping;
+import io.linuxns.Mount;
+import io.linuxns.NamespaceType;
+import io.linuxns.Propagation;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The order of the steps a spawn writes, for a few requests, without running them (no root
+ * needed): what runs in the JVM's memory is only the trampoline's few kinds of calls, and the
+ * helper's steps follow docs/spawn.md.
+ */
+class ProgramOrderTest {
+    /** What the clone3 child, which shares the JVM's memory, may call: its mask, its descriptor table, a pipe, the exec. */
+    private static final Set<String> TRAMPOLINE_CALLS = Set.of("rt_sigprocmask", "fcntl", "close_range", "read", "execveat");
+
+    private static Request request(Set<NamespaceType> unshare, List<IdMapping> uidMap, String hostname, List<Mount> mounts,
+                                   boolean init, int deathSignal, boolean loopback) {
+        return new Request(new Request.Exec(List.of("/bin/true"), null, Map.of()),
+                new Request.Streams(new ProcessBuilder.Redirect[] {ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT,
+                        ProcessBuilder.Redirect.INHERIT}, false, Map.of()),
+                new Request.Namespaces(unshare, List.of(), false, hostname, null, loopback, null),
+                new Request.IdMaps(uidMap, uidMap, null), new Request.Filesystem(Propagation.PRIVATE, mounts, null),
+                new Request.Clocks(Duration.ZERO, Duration.ZERO), new Request.Lifetime(deathSignal, init, List.of()));
+    }
+
+    /** The calls of both programs, by name: the trampoline's, then "|", then the helper's. */
+    private static List<String> calls(Request r) {
+        Spawner.Plan plan = Spawner.Plan.of(r);
+        ProgramWriter.ChildFds fds = new ProgramWriter.ChildFds(10, plan.trampolineWaits || plan.helperSync ? 11 : -1,
+                plan.helperSync ? 12 : -1, new Stdio(new int[] {-1, -1, -1}, new int[] {-1, -1, -1}, false), Map.of(), Map.of(), 13);
+        try (HelperImage image = new HelperImage(ChildRoutine.X86_64, 64 * 1024)) {
+            ChildProgram helper = new ChildProgram(image.memory(), Spawner.Steps.HELPER_BASE);
+            ProgramWriter.helper(helper, r, plan, fds, List.of("/bin/true"));
+            ChildProgram trampoline = new ChildProgram(image.scratch(), 0);
+            ProgramWriter.trampoline(trampoline, r, plan, fds);
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < trampoline.size(); i++) out.add(name(trampoline.step(i)));
+            out.add("|");
+            for (int i = 0; i < helper.size(); i++) out.add(name(helper.step(i)));
+            return out;
+        }
+    }
+
+    private static String name(ChildProgram.Step s) {
+        return s.op() == ChildProgram.OP_FORK_AND_WAIT ? "FORK_AND_WAIT" : s.call().substring(0, s.call().indexOf('('));
+    }
+
+    private static void assertOnlyTrampolineCalls(List<String> calls) {
+        for (String c : calls.subList(0, calls.indexOf("|"))) {
+            assertTrue(TRAMPOLINE_CALLS.contains(c), c + " would run in the JVM's memory: " + calls);
+        }
+    }
+
+    @Test
+    void aPlainSpawnOnlyExecsTheHelperFromTheJvmsMemory() {
+        List<String> calls = calls(request(Set.of(), List.of(), null, List.of(), false, 0, false));
+        assertEquals(List.of("rt_sigprocmask", "fcntl", "execveat", "|", "prctl", "close_range", "close_range",
+                "close_range", "rt_sigprocmask", "execve"), calls);
+    }
+
+    @Test
+    void aRootlessContainerWaitsForItsMapsBeforeTheHelperAndMountsInTheHelper() {
+        Request r = request(EnumSet.of(NamespaceType.USER, NamespaceType.PID, NamespaceType.MOUNT, NamespaceType.UTS,
+                        NamespaceType.NETWORK), List.of(new IdMapping(0, io.linuxns.internal.Native.geteuid(), 1)), "box",
+                List.of(new Mount.Proc(Path.of("/proc"))), true, 9, true);
+        List<String> calls = calls(r);
+        assertOnlyTrampolineCalls(calls);
+        List<String> t = calls.subList(0, calls.indexOf("|"));
+        assertEquals("read", t.get(t.size() - 2), "the trampoline waits for the maps right before its exec: " + t);
+        List<String> h = calls.subList(calls.indexOf("|") + 1, calls.size());
+        // Slow namespaces in the helper, then the death signal and its checks, the sync window,
+        // names and mounts, the init, and the exec.
+        List<String> order = List.of("unshare", "socket", "prctl", "poll", "write", "read", "sethostname", "mount", "FORK_AND_WAIT",
+                "getppid", "execve");
+        int at = -1;
+        for (String c : order) {
+            int i = indexAfter(h, c, at);
+            assertTrue(i > at, c + " out of order in " + h);
+            at = i;
+        }
+    }
+
+    @Test
+    void aNetworkNamespaceIsNotMadeByClone3() {
+        Spawner.Plan plan = Spawner.Plan.of(request(EnumSet.of(NamespaceType.NETWORK, NamespaceType.PID, NamespaceType.UTS),
+                List.of(), null, List.of(), false, 0, false));
+        assertEquals(io.linuxns.bindings.LinuxNs.CLONE_NEWPID() | io.linuxns.bindings.LinuxNs.CLONE_VFORK(), plan.cloneFlags,
+                "only the PID namespace at clone3, and the thread released at the helper's exec");
+    }
+
+    @Test
+    void aMappingWhereTheJvmIsNotRootInsideLetsTheHelperMakeTheUserNamespace() {
+        long euid = io.linuxns.internal.Native.geteuid();
+        Request r = request(EnumSet.of(NamespaceType.USER, NamespaceType.PID, NamespaceType.UTS),
+                List.of(new IdMapping(1000, euid, 1)), "box", List.of(), false, 0, false);
+        Spawner.Plan plan = Spawner.Plan.of(r);
+        assertEquals(io.linuxns.bindings.LinuxNs.CLONE_VFORK(), plan.cloneFlags);
+        assertTrue(plan.mapsInHelperWindow && plan.forkIntoPidNamespace, "maps in the helper's window, PID through a fork");
+        List<String> calls = calls(r);
+        assertOnlyTrampolineCalls(calls);
+    }
+
+    private static int indexAfter(List<String> list, String item, int after) {
+        for (int i = after + 1; i < list.size(); i++) if (list.get(i).equals(item)) return i;
+        return -1;
+    }
+}
