@@ -431,10 +431,15 @@ public final class Native {
 
     /** {@code mmap(2)} of anonymous private memory. */
     public static MemorySegment mmapAnonymous(long size, int prot, int extraFlags) throws NamespaceException {
+        return mmapAnonymous(0, size, prot, extraFlags);
+    }
+
+    /** {@code mmap(2)} of anonymous private memory near {@code hint} (a hint only: the kernel may choose elsewhere). */
+    public static MemorySegment mmapAnonymous(long hint, long size, int prot, int extraFlags) throws NamespaceException {
         MemorySegment st = callState();
         MemorySegment r;
         try {
-            r = (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, size, prot,
+            r = (MemorySegment) MMAP.invokeExact(st, MemorySegment.ofAddress(hint), size, prot,
                     LinuxNs.MAP_PRIVATE() | LinuxNs.MAP_ANONYMOUS() | extraFlags, -1, 0L);
         } catch (Throwable t) {
             throw unexpected(t);

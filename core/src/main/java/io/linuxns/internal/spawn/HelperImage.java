@@ -21,8 +21,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * {@code execveat}s at once so that every namespace, credential, mount and init step runs in an
  * address space of its own, never in the JVM's.
  *
- * <p>The image is built in a page-aligned block of the JVM's native memory, at the address where
- * the helper will see it: page 0 holds the ELF header and {@link ChildRoutine}'s code, the pages
+ * <p>The image is built in a mapping of the JVM's at a random address, the address where the
+ * helper will see it: page 0 holds the ELF header and {@link ChildRoutine}'s code, the pages
  * after it the helper's {@link ChildProgram} with everything it points to. The ELF loads those
  * pages at the same addresses (a fresh address space has nothing there yet: the JVM's mappings
  * all lie below its mmap base, under any stack position), so the program's pointers are valid as
@@ -45,6 +45,7 @@ final class HelperImage implements AutoCloseable {
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment image;
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private final byte[] code;
     private long used = PAGE;
 
@@ -52,7 +53,21 @@ final class HelperImage implements AutoCloseable {
     HelperImage(byte[] code, long capacity) {
         if (CODE_OFFSET + code.length > PAGE) throw new IllegalStateException("interpreter larger than a page");
         this.code = code;
-        this.image = arena.allocate(PAGE + capacity, PAGE);
+        this.image = map(PAGE + capacity);
+    }
+
+    /**
+     * A mapping of its own at a random address: the helper's memory layout, which an init's
+     * sandbox can read in {@code /proc/1/maps}, then tells nothing about where the JVM keeps its
+     * native heap. Zeroed, as anonymous memory is.
+     */
+    private static MemorySegment map(long size) {
+        long hint = (0x1000_0000_0000L + (RANDOM.nextLong() & 0x3fff_ffff_f000L)) & -PAGE; // in [16 TiB, 80 TiB)
+        try {
+            return Native.mmapAnonymous(hint, size, LinuxNs.PROT_READ() | LinuxNs.PROT_WRITE(), 0);
+        } catch (NamespaceException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** {@return zeroed memory inside the image, valid at the same address in the helper; throws {@link Full}} */
@@ -158,6 +173,7 @@ final class HelperImage implements AutoCloseable {
     /** Frees the image: only once no child can read it (after the exec, or its death). */
     @Override
     public void close() {
+        Native.munmap(image);
         arena.close();
     }
 }
