@@ -378,14 +378,15 @@ public final class NamespacedProcessBuilder {
 
     /**
      * With a new PID namespace, runs a minimal init as PID 1 that starts the command as its
-     * child, reaps orphans, forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to it
-     * and exits with its status, like {@code tini} or {@code bwrap}. Without it the command is
-     * PID 1 itself (and, having no handler, ignores {@link Process#destroy()}'s SIGTERM).
+     * child, reaps orphans, forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
+     * SIGWINCH to it and exits with its status, like {@code tini} or {@code bwrap}. Without it the
+     * command is PID 1 itself (and, having no handler, ignores {@link Process#destroy()}'s SIGTERM).
      *
-     * <p>The init runs no program of its own (linuxns ships none): it is the clone of the JVM
-     * that interprets the child program, so it shares the JVM's memory until it exits. If it may
-     * outlive the JVM, add {@link #dieWithParent()}, or the JVM's memory stays in use until the
-     * command ends.
+     * <p>The init is linuxns's spawn helper, forked: a process of a few pages in an address space
+     * of its own (none of the JVM's memory), shown as {@code linuxns-init}. With
+     * {@link #dieWithParent(int)} it ends when the JVM does, on any signal (one it forwards is
+     * forwarded first), and the command then gets SIGKILL; without it, it outlives the JVM as long
+     * as the command runs.
      */
     public NamespacedProcessBuilder init(boolean init) {
         this.init = init;

@@ -53,16 +53,18 @@ final class MemoryAttack {
     /**
      * A holder of a user and PID namespace that sees the host's /proc (it has no mount namespace
      * of its own, as a container that shares the host's /proc): it says {@code ready}, reads the
-     * address on stdin once the test has made a process join its namespaces, then attacks every
-     * process in its user namespace, which is the newcomers and itself ({@code -ef}: the same
-     * namespace; it fails for processes it may not inspect), says {@code END} and waits.
+     * address and the newcomer's pid on stdin once the test has made a process join its
+     * namespaces, then attacks every process in its user namespace, which is the newcomers and
+     * itself ({@code -ef}: the same namespace; it fails for processes it may not inspect), and the
+     * newcomer by its pid whatever it could see of it, says {@code END} and waits.
      */
     static final String HOLDER_SCRIPT = PRELUDE + """
             echo ready
-            read ADDR
+            read ADDR SUBJECT
             for d in /proc/[0-9]*; do
               if [ "$d/ns/user" -ef /proc/self/ns/user ]; then try_mem "$d/mem"; fi
             done
+            try_mem "/proc/$SUBJECT/mem"
             echo END
             exec sleep 60
             """;
@@ -164,7 +166,7 @@ final class MemoryAttack {
                 BufferedReader fromJoined = new BufferedReader(new InputStreamReader(joined.getInputStream(), StandardCharsets.UTF_8));
                 String in = fromJoined.readLine();
                 if (!"in".equals(in)) throw new IllegalStateException("the joining process said " + in);
-                toHolder.write((t.address() + "\n").getBytes(StandardCharsets.US_ASCII));
+                toHolder.write((t.address() + " " + joined.pid() + "\n").getBytes(StandardCharsets.US_ASCII));
                 toHolder.flush();
                 List<String> report = new ArrayList<>();
                 for (String line; (line = fromHolder.readLine()) != null && !line.equals("END"); ) report.add(line);

@@ -102,6 +102,12 @@ final class ProgramWriter {
         }
         if (plan.forkIntoPidNamespace) {
             w.processName("linuxns-fwd");
+            // The forwarder lives as long as the command, in the JVM's other namespaces, with
+            // credentials of the joined user namespace: not dumpable, so that namespace's root
+            // cannot ptrace it or open its /proc files (runc's CVE-2016-9962). The command's exec
+            // makes the command dumpable again.
+            w.p.syscall("make the forwarder undumpable", "prctl(PR_SET_DUMPABLE, 0)", 0, LinuxNs.SYS_prctl(),
+                    LinuxNs.PR_SET_DUMPABLE(), 0);
             h.forkAndWait("enter the PID namespace through a child", FORWARDED, exitOn(r.lifetime().deathSignal()));
             // The forwarder's death (destroyForcibly) must take the command with it. The forwarder is
             // outside the namespace, so getppid() is 0 before and after its death: only the
