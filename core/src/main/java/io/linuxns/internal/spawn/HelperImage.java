@@ -21,8 +21,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * {@code execveat}s at once so that every namespace, credential, mount and init step runs in an
  * address space of its own, never in the JVM's.
  *
- * <p>The image is built in a mapping of the JVM's at a random address, the address where the
- * helper will see it: page 0 holds the ELF header and {@link ChildRoutine}'s code, the pages
+ * <p>The image is built in a mapping of the JVM's at a random address (reused by later spawns
+ * once zeroed), the address where the helper will see it: page 0 holds the ELF header and {@link ChildRoutine}'s code, the pages
  * after it the helper's {@link ChildProgram} with everything it points to. The ELF loads those
  * pages at the same addresses (a fresh address space has nothing there yet: the JVM's mappings
  * all lie below its mmap base, under any stack position), so the program's pointers are valid as
@@ -46,6 +46,11 @@ final class HelperImage implements AutoCloseable {
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment image;
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    /** Images of the first size, zeroed, for the next spawns: a new mapping and its page faults cost more than a spawn's other setup. */
+    private static final java.util.concurrent.ConcurrentLinkedDeque<MemorySegment> POOL = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private static final int POOL_MAX = 16;
+    /** The size of a first try: most programs fit. */
+    static final long FIRST_CAPACITY = 32 * 1024;
     private final byte[] code;
     private long used = PAGE;
 
@@ -53,7 +58,8 @@ final class HelperImage implements AutoCloseable {
     HelperImage(byte[] code, long capacity) {
         if (CODE_OFFSET + code.length > PAGE) throw new IllegalStateException("interpreter larger than a page");
         this.code = code;
-        this.image = map(PAGE + capacity);
+        MemorySegment pooled = capacity == FIRST_CAPACITY ? POOL.pollFirst() : null;
+        this.image = pooled != null ? pooled : map(PAGE + capacity);
     }
 
     /**
@@ -78,11 +84,6 @@ final class HelperImage implements AutoCloseable {
             used = start + size;
             return image.asSlice(start, size);
         };
-    }
-
-    /** Memory for what only the JVM side and the clone3 child read: the trampoline, its stack, clone_args. */
-    Arena scratch() {
-        return arena;
     }
 
     /** {@return the address of the helper program's header: the first thing allocated in {@link #memory()}} */
@@ -173,7 +174,12 @@ final class HelperImage implements AutoCloseable {
     /** Frees the image: only once no child can read it (after the exec, or its death). */
     @Override
     public void close() {
-        Native.munmap(image);
         arena.close();
+        if (image.byteSize() == PAGE + FIRST_CAPACITY && POOL.size() < POOL_MAX) {
+            image.asSlice(0, used).fill((byte) 0); // the allocator hands out zeroed memory
+            POOL.addFirst(image);
+        } else {
+            Native.munmap(image);
+        }
     }
 }

@@ -84,6 +84,21 @@ final class ProgramWriter {
         w.execHelper();
     }
 
+    /**
+     * A spawn that needs only its descriptors, its signal mask and a working directory set up
+     * (no namespace, credential, mount, init or death signal): the clone3 child execs the command
+     * itself, as the rule allows, and no helper is made. Its handlers were reset by
+     * CLONE_CLEAR_SIGHAND, so unblocking right before the exec runs nothing of the JVM's.
+     */
+    static void direct(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
+        ProgramWriter w = new ProgramWriter(t, r, plan, fds);
+        w.blockSignals();
+        w.workingDirectory(); // its own fs_struct: clone3 had no CLONE_FS
+        w.stdio(fds.stdio(), fds.error());
+        w.unblockSignals();
+        w.exec(candidates);
+    }
+
     /** The helper's program: every namespace, credential, mount and init step, then the command's exec. */
     static void helper(ChildProgram h, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
         ProgramWriter w = new ProgramWriter(h, r, plan, fds);

@@ -34,8 +34,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class Spawner {
     private Spawner() {}
 
-    /** Room for the helper's program in a first try; a larger image is made when it does not fit. */
-    private static final long FIRST_CAPACITY = 32 * 1024;
 
     public static NamespacedProcess spawn(Request r) throws IOException {
         Plan plan = Plan.of(r); // the rest of the validation, before any system call
@@ -44,6 +42,7 @@ public final class Spawner {
                         + " yet (x86_64 only)"));
         List<String> candidates = Executables.candidates(r);
         Fds fds = new Fds();
+        Arena scratch = Arena.ofConfined();
         HelperImage image = null;
         try {
             Stdio stdio = Stdio.open(r, fds);
@@ -60,32 +59,36 @@ public final class Spawner {
             ProgramWriter.ChildFds childFds = new ProgramWriter.ChildFds(err[1], sync == null ? -1 : sync[0],
                     ready == null ? -1 : ready[1], stdio, passFds, joinFds, -1);
 
-            ChildProgram helper;
-            for (long capacity = FIRST_CAPACITY; ; capacity *= 4) {
-                image = new HelperImage(code, capacity);
-                try {
-                    helper = new ChildProgram(image.memory(), Steps.HELPER_BASE);
-                    ProgramWriter.helper(helper, r, plan, childFds, candidates);
-                    helper.encode(err[1]);
-                    break;
-                } catch (HelperImage.Full full) {
-                    image.close();
-                    image = null;
+            ChildProgram helper = null;
+            ChildProgram trampoline = new ChildProgram(scratch, 0);
+            int imageFd = -1;
+            if (plan.direct) {
+                ProgramWriter.direct(trampoline, r, plan, childFds, candidates);
+            } else {
+                for (long capacity = HelperImage.FIRST_CAPACITY; ; capacity *= 4) {
+                    image = new HelperImage(code, capacity);
+                    try {
+                        helper = new ChildProgram(image.memory(), Steps.HELPER_BASE);
+                        ProgramWriter.helper(helper, r, plan, childFds, candidates);
+                        helper.encode(err[1]);
+                        break;
+                    } catch (HelperImage.Full full) {
+                        image.close();
+                        image = null;
+                    }
                 }
+                if (helper.address() != image.programAddress()) throw new AssertionError("the helper's program must start its page");
+                imageFd = fds.add(image.seal(plan.helperName()));
+                ProgramWriter.trampoline(trampoline, r, plan, childFds.withImage(imageFd));
             }
-            if (helper.address() != image.programAddress()) throw new AssertionError("the helper's program must start its page");
-            int imageFd = fds.add(image.seal(plan.helperName()));
-            ProgramWriter.ChildFds trampolineFds = childFds.withImage(imageFd);
-            ChildProgram trampoline = new ChildProgram(image.scratch(), 0);
-            ProgramWriter.trampoline(trampoline, r, plan, trampolineFds);
             trampoline.encode(err[1]);
             Steps steps = new Steps(trampoline, helper);
 
-            Clone3.Child child = Clone3.clone(image.scratch(), trampoline.address(), plan.cloneFlags, cgroupFd);
+            Clone3.Child child = Clone3.clone(scratch, trampoline.address(), plan.cloneFlags, cgroupFd);
             // The child has its own descriptor table (and, with CLONE_VFORK, has exec'd the helper already).
             fds.closeChildSide(stdio.childEnds());
             fds.close(err[1]);
-            fds.close(imageFd);
+            if (imageFd >= 0) fds.close(imageFd);
             if (sync != null) fds.close(sync[0]);
             if (ready != null) fds.close(ready[1]);
             if (cgroupFd >= 0) fds.close(cgroupFd);
@@ -130,16 +133,17 @@ public final class Spawner {
             fds.closeAll();
             // The command has exec'd, or every child is dead: no one reads the image any more.
             if (image != null) image.close();
+            scratch.close();
         }
     }
 
-    /** The spawn's steps, trampoline first: what a failure report's index names. */
+    /** The spawn's steps, trampoline first (the helper is {@code null} for a direct spawn): what a failure report's index names. */
     record Steps(ChildProgram trampoline, ChildProgram helper) {
         /** The helper's first step number: far above any trampoline's count. */
         static final int HELPER_BASE = 1 << 16;
 
         ChildProgram.Step step(int index) {
-            return index < helper.base() ? trampoline.step(index) : helper.step(index - helper.base());
+            return index < HELPER_BASE ? trampoline.step(index) : helper.step(index - HELPER_BASE);
         }
     }
 
@@ -183,6 +187,12 @@ public final class Spawner {
         boolean trampolineWaits;
         /** The helper tells the parent it is ready and waits on the sync pipe (time offsets, loopback, setups). */
         boolean helperSync;
+        /**
+         * Nothing but descriptors and a working directory to set up: the clone3 child execs the
+         * command itself, with no helper (nothing it does touches a namespace, a credential or the
+         * JVM's memory), and clone3 resets its signal handlers (CLONE_CLEAR_SIGHAND).
+         */
+        boolean direct;
         /** The helper creates the new user namespace: the parent writes the maps in its sync window. */
         boolean mapsInHelperWindow;
         /** The helper is in the JVM's PID namespace, so getppid() names the JVM. */
@@ -280,6 +290,11 @@ public final class Spawner {
             p.mapsInHelperWindow = maps && (p.unshareInChild & LinuxNs.CLONE_NEWUSER()) != 0;
             p.helperSync = r.namespaces().loopback() || p.timeNamespace || !r.lifetime().parentSetups().isEmpty() || p.mapsInHelperWindow;
             p.helperSeesParent = (p.cloneFlags & LinuxNs.CLONE_NEWPID()) == 0;
+            p.direct = r.namespaces().unshare().isEmpty() && r.namespaces().join().isEmpty() && !r.filesystem().any()
+                    && r.namespaces().hostname() == null && r.namespaces().domainname() == null && !r.lifetime().init()
+                    && r.lifetime().deathSignal() <= 0 && r.namespaces().cgroup() == null && r.lifetime().parentSetups().isEmpty()
+                    && !r.namespaces().loopback() && !r.ids().any();
+            if (p.direct) p.cloneFlags |= LinuxNs.CLONE_CLEAR_SIGHAND();
             // Into a cgroup, the child may be frozen at once: without CLONE_VFORK only this spawn waits
             // for it, not the origin thread that every spawn uses.
             if (!p.trampolineWaits && r.namespaces().cgroup() == null) {

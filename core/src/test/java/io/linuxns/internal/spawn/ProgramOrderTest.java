@@ -6,6 +6,8 @@ import io.linuxns.NamespaceType;
 import io.linuxns.Propagation;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,12 +43,17 @@ class ProgramOrderTest {
         Spawner.Plan plan = Spawner.Plan.of(r);
         ProgramWriter.ChildFds fds = new ProgramWriter.ChildFds(10, plan.trampolineWaits || plan.helperSync ? 11 : -1,
                 plan.helperSync ? 12 : -1, new Stdio(new int[] {-1, -1, -1}, new int[] {-1, -1, -1}, false), Map.of(), Map.of(), 13);
-        try (HelperImage image = new HelperImage(ChildRoutine.X86_64, 64 * 1024)) {
+        try (HelperImage image = new HelperImage(ChildRoutine.X86_64, 64 * 1024); Arena scratch = Arena.ofConfined()) {
+            ChildProgram trampoline = new ChildProgram(scratch, 0);
+            List<String> out = new ArrayList<>();
+            if (plan.direct) {
+                ProgramWriter.direct(trampoline, r, plan, fds, List.of("/bin/true"));
+                for (int i = 0; i < trampoline.size(); i++) out.add(name(trampoline.step(i)));
+                return out;
+            }
             ChildProgram helper = new ChildProgram(image.memory(), Spawner.Steps.HELPER_BASE);
             ProgramWriter.helper(helper, r, plan, fds, List.of("/bin/true"));
-            ChildProgram trampoline = new ChildProgram(image.scratch(), 0);
             ProgramWriter.trampoline(trampoline, r, plan, fds);
-            List<String> out = new ArrayList<>();
             for (int i = 0; i < trampoline.size(); i++) out.add(name(trampoline.step(i)));
             out.add("|");
             for (int i = 0; i < helper.size(); i++) out.add(name(helper.step(i)));
@@ -64,11 +71,21 @@ class ProgramOrderTest {
         }
     }
 
+    /** Nothing to set up but descriptors: no helper, the command is exec'd with handlers cleared by clone3. */
     @Test
-    void aPlainSpawnOnlyExecsTheHelperFromTheJvmsMemory() {
-        List<String> calls = calls(request(Set.of(), List.of(), null, List.of(), false, 0, false));
-        assertEquals(List.of("rt_sigprocmask", "fcntl", "execveat", "|", "prctl", "close_range", "close_range",
-                "close_range", "rt_sigprocmask", "execve"), calls);
+    void aPlainSpawnExecsTheCommandDirectly() {
+        Request r = request(Set.of(), List.of(), null, List.of(), false, 0, false);
+        assertTrue(Spawner.Plan.of(r).direct);
+        assertTrue((Spawner.Plan.of(r).cloneFlags & io.linuxns.bindings.LinuxNs.CLONE_CLEAR_SIGHAND()) != 0);
+        assertEquals(List.of("rt_sigprocmask", "close_range", "rt_sigprocmask", "execve"), calls(r));
+    }
+
+    /** A death signal, like anything else beyond descriptors, goes through the helper. */
+    @Test
+    void aDeathSignalNeedsTheHelper() {
+        List<String> calls = calls(request(Set.of(), List.of(), null, List.of(), false, 9, false));
+        assertEquals(List.of("rt_sigprocmask", "fcntl", "execveat"), calls.subList(0, calls.indexOf("|")));
+        assertTrue(calls.contains("getppid") && calls.contains("poll"), calls.toString());
     }
 
     @Test
