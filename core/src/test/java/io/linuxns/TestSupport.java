@@ -72,8 +72,13 @@ final class TestSupport {
      */
     static void warmUp() {
         try {
-            if (new NamespacedProcessBuilder("/bin/true").redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.INHERIT).start().waitFor() != 0) throw new IllegalStateException("/bin/true failed");
+            // Both paths: a direct spawn, and one through the helper (a death signal needs it).
+            for (boolean helper : new boolean[] {false, true}) {
+                NamespacedProcessBuilder b = new NamespacedProcessBuilder("/bin/true").redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.INHERIT);
+                if (helper) b.dieWithParent();
+                if (b.start().waitFor() != 0) throw new IllegalStateException("/bin/true failed");
+            }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -45,7 +45,6 @@ final class HelperImage implements AutoCloseable {
 
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment image;
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     /** Images of the first size, zeroed, for the next spawns: a new mapping and its page faults cost more than a spawn's other setup. */
     private static final java.util.concurrent.ConcurrentLinkedDeque<MemorySegment> POOL = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private static final int POOL_MAX = 16;
@@ -65,10 +64,11 @@ final class HelperImage implements AutoCloseable {
     /**
      * A mapping of its own at a random address: the helper's memory layout, which an init's
      * sandbox can read in {@code /proc/1/maps}, then tells nothing about where the JVM keeps its
-     * native heap. Zeroed, as anonymous memory is.
+     * native heap (it needs no cryptographic randomness: only no relation to the JVM's layout,
+     * and SecureRandom would hold /dev/urandom open for good). Zeroed, as anonymous memory is.
      */
     private static MemorySegment map(long size) {
-        long hint = (0x1000_0000_0000L + (RANDOM.nextLong() & 0x3fff_ffff_f000L)) & -PAGE; // in [16 TiB, 80 TiB)
+        long hint = (0x1000_0000_0000L + (java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0x3fff_ffff_f000L)) & -PAGE; // in [16 TiB, 80 TiB)
         try {
             return Native.mmapAnonymous(hint, size, LinuxNs.PROT_READ() | LinuxNs.PROT_WRITE(), 0);
         } catch (NamespaceException e) {
