@@ -34,14 +34,15 @@
 #
 # FORK_AND_WAIT (an init, or the forwarder into a joined PID namespace), only in the helper:
 # args[1] = pointer to the sigset of signals to wait for, args[2] = pointer to an int for wait4's
-# status, args[3] = a mask of signals (bit n-1 for signal n) on which to exit at once instead of
-# forwarding them (the death signal). fork(); the new process goes on with the next step, this one
+# status, args[3] = a mask of signals (bit n-1 for signal n) which it passes on and then exits
+# (the death signal). fork(); the new process goes on with the next step, this one
 # closes every descriptor and then, with all signals still blocked, loops on rt_sigtimedwait:
 # SIGCHLD reaps children (orphans too, when this is PID 1 of a namespace) until the main child
-# exits, a signal of args[3] ends it with 128 + signal, any other is forwarded to the main child.
+# exits, a signal of args[3] is passed on and ends it with 128 + signal, any other is forwarded to
+# the main child.
 # It exits as the main child did: its exit status, or 128 + the signal that killed it.
 #
-# Registers: rbx = program, r12 = step index, r13 = step pointer, r14 = main child's pid.
+# Registers: rbx = program, r12 = step index, r13 = step pointer, r14 = main child's pid, r15 = a signal.
 # Assemble: as --64 -o child.o child-x86_64.s && objcopy -O binary -j .text child.o child.bin
 # ChildRoutine.X86_64 holds the bytes; ChildRoutineTest reassembles this file and compares.
 
@@ -176,8 +177,13 @@ wait_signal:
     syscall
     jmp wait_signal
 
-leave_signal:                   # the death signal: exit, the main child dies of its own (SIGKILL)
-    lea edi, [eax+128]
+leave_signal:                   # the death signal: passed on, then exit (the main child gets SIGKILL)
+    mov r15, rax
+    mov rsi, rax                # kill(main child, signal)
+    mov rdi, r14
+    mov eax, 62
+    syscall
+    lea edi, [r15+128]
     jmp leave
 
 reap:

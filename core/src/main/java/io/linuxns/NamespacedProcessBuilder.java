@@ -372,6 +372,11 @@ public final class NamespacedProcessBuilder {
      */
     public NamespacedProcessBuilder dieWithParent(int signal) {
         if (signal < 0 || signal > 64) throw new IllegalArgumentException("no signal " + signal);
+        if (signal == 17 || signal == 18 || signal == 19) {
+            // SIGCHLD tells an init to reap; SIGCONT and SIGSTOP end nothing.
+            throw new IllegalArgumentException("signal " + signal + " cannot be a death signal: use one that ends a process,"
+                    + " such as SIGKILL (9) or SIGTERM (15)");
+        }
         this.deathSignal = signal;
         return this;
     }
@@ -384,9 +389,9 @@ public final class NamespacedProcessBuilder {
      *
      * <p>The init is linuxns's spawn helper, forked: a process of a few pages in an address space
      * of its own (none of the JVM's memory), shown as {@code linuxns-init}. With
-     * {@link #dieWithParent(int)} it ends when the JVM does, on any signal (one it forwards is
-     * forwarded first), and the command then gets SIGKILL; without it, it outlives the JVM as long
-     * as the command runs.
+     * {@link #dieWithParent(int)} it ends when the JVM does: it passes the signal on to the command,
+     * exits, and the command then gets SIGKILL; without it, it outlives the JVM as long as the
+     * command runs.
      */
     public NamespacedProcessBuilder init(boolean init) {
         this.init = init;

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  * <li>{@code attack}: {@link MemoryAttack}'s control and attacks, as whatever user runs it
  *     (the test runs it as uid 65534);
- * <li>{@code leftover keep|die|die-join}: starts {@code sleep 30} under an init (or, with
+ * <li>{@code leftover keep|die|die-join|die-term} ({@code die-term}: an init with dieWithParent(SIGTERM)
+ *     and a command that ignores SIGTERM): starts {@code sleep 30} under an init (or, with
  *     {@code die-join}, a forwarder into a holder's PID namespace) without / with
  *     {@code dieWithParent(SIGALRM)}, with {@code keep} fills 300 MB of heap, prints the pids
  *     of the init and the command, then ends this JVM at once;
@@ -51,7 +52,10 @@ public final class IsolationProbe {
      *        forwarder of a join into a holder's PID namespace (the holder stays: the test kills it)
      */
     private static void leftover(String mode) throws IOException {
-        NamespacedProcessBuilder b = new NamespacedProcessBuilder("sleep", "30")
+        // die-term: a forwarded death signal (SIGTERM) that the command ignores.
+        NamespacedProcessBuilder b = (mode.equals("die-term")
+                ? new NamespacedProcessBuilder("sh", "-c", "trap '' TERM; exec sleep 30")
+                : new NamespacedProcessBuilder("sleep", "30"))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
         Process holder = null;
         Namespace pid = null;
@@ -64,7 +68,8 @@ public final class IsolationProbe {
         } else {
             b.unshare(NamespaceType.PID).init(true);
         }
-        if (!mode.equals("keep")) b.dieWithParent(SIGALRM);
+        if (mode.equals("die-term")) b.dieWithParent(15);
+        else if (!mode.equals("keep")) b.dieWithParent(SIGALRM);
         Process waiting;
         try {
             waiting = b.start();

@@ -133,4 +133,13 @@ class SpawnFailureTest {
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.contains("memfd_create") && out.contains("EACCES") && out.contains("vm.memfd_noexec"), out);
     }
+
+    /** SIGCHLD would be taken for a child to reap by an init; SIGCONT and SIGSTOP end nothing. */
+    @Test
+    void signalsThatEndNothingAreNoDeathSignal() {
+        for (int sig : new int[] {17, 18, 19}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NamespacedProcessBuilder("true").dieWithParent(sig));
+            assertTrue(e.getMessage().contains("cannot be a death signal"), e.getMessage());
+        }
+    }
 }

@@ -197,7 +197,16 @@ class SpawnIsolationTest {
      */
     @Test
     void anInitAndItsCommandDieWithTheJvmOnANonKillSignal() throws Exception {
-        Map<String, String> r = probe("leftover", "die");
+        assertDieWithTheJvm(probe("leftover", "die"));
+    }
+
+    /** A death signal that the init forwards, and that the command ignores: both still end with the JVM. */
+    @Test
+    void anInitAndACommandIgnoringItDieWithTheJvmOnAForwardedSignal() throws Exception {
+        assertDieWithTheJvm(probe("leftover", "die-term"));
+    }
+
+    private static void assertDieWithTheJvm(Map<String, String> r) throws InterruptedException {
         long init = Long.parseLong(r.get("init")), command = Long.parseLong(r.get("command"));
         try {
             assertAll(() -> assertTrue(waitUntilDead(init, 100), "init " + init + " outlived the JVM"),

@@ -93,7 +93,7 @@ final class ChildProgram {
      * process stays as its waiting parent (an init, or a forwarder into a joined PID namespace).
      *
      * @param forward the signals it waits for and forwards to the child (SIGCHLD among them reaps)
-     * @param exitOn further signals it waits for, which end it at once (the death signal)
+     * @param exitOn further signals it waits for, which it passes on and then ends (the death signal)
      */
     void forkAndWait(String what, int[] forward, int[] exitOn) {
         MemorySegment set = memory.allocate(8, 8);

@@ -85,15 +85,15 @@ final class ProgramWriter {
     }
 
     /**
-     * A spawn that needs only its descriptors, its signal mask and a working directory set up
-     * (no namespace, credential, mount, init or death signal): the clone3 child execs the command
-     * itself, as the rule allows, and no helper is made. Its handlers were reset by
+     * A spawn that needs only its descriptors and its signal mask set up (no working directory,
+     * namespace, credential, mount, init or death signal): the clone3 child execs the command
+     * itself, as the rule allows, and no helper is made. A working directory goes through the
+     * helper: a chdir onto a hung mount would hold the origin thread, which every spawn uses. Its handlers were reset by
      * CLONE_CLEAR_SIGHAND, so unblocking right before the exec runs nothing of the JVM's.
      */
     static void direct(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
         ProgramWriter w = new ProgramWriter(t, r, plan, fds);
         w.blockSignals();
-        w.workingDirectory(); // its own fs_struct: clone3 had no CLONE_FS
         w.stdio(fds.stdio(), fds.error());
         w.unblockSignals();
         w.exec(candidates);
@@ -144,13 +144,12 @@ final class ProgramWriter {
     }
 
     /**
-     * An init or forwarder waits for the death signal too, and ends on it (the command then gets
-     * SIGKILL as its own death signal): blocked and pending, it would never act. A forwarded
-     * signal stays forwarded.
+     * An init or forwarder waits for the death signal too (blocked and pending, it would never
+     * act): it passes it on to the command and ends, and the command then gets SIGKILL as its own
+     * death signal, so both end with the JVM even if the command ignores the signal.
      */
     private static int[] exitOn(int deathSignal) {
         if (deathSignal <= 0 || deathSignal == LinuxNs.SIGKILL()) return new int[0];
-        for (int s : FORWARDED) if (s == deathSignal) return new int[0];
         return new int[] {deathSignal};
     }
 

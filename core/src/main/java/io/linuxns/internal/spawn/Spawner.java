@@ -188,8 +188,7 @@ public final class Spawner {
         /** The helper tells the parent it is ready and waits on the sync pipe (time offsets, loopback, setups). */
         boolean helperSync;
         /**
-         * Nothing but descriptors and a working directory to set up: the clone3 child execs the
-         * command itself, with no helper (nothing it does touches a namespace, a credential or the
+         * Nothing but descriptors to set up: the clone3 child execs the command itself, with no helper (nothing it does touches a namespace, a credential or the
          * JVM's memory), and clone3 resets its signal handlers (CLONE_CLEAR_SIGHAND).
          */
         boolean direct;
@@ -290,7 +289,7 @@ public final class Spawner {
             p.mapsInHelperWindow = maps && (p.unshareInChild & LinuxNs.CLONE_NEWUSER()) != 0;
             p.helperSync = r.namespaces().loopback() || p.timeNamespace || !r.lifetime().parentSetups().isEmpty() || p.mapsInHelperWindow;
             p.helperSeesParent = (p.cloneFlags & LinuxNs.CLONE_NEWPID()) == 0;
-            p.direct = r.namespaces().unshare().isEmpty() && r.namespaces().join().isEmpty() && !r.filesystem().any()
+            p.direct = r.exec().directory() == null && r.namespaces().unshare().isEmpty() && r.namespaces().join().isEmpty() && !r.filesystem().any()
                     && r.namespaces().hostname() == null && r.namespaces().domainname() == null && !r.lifetime().init()
                     && r.lifetime().deathSignal() <= 0 && r.namespaces().cgroup() == null && r.lifetime().parentSetups().isEmpty()
                     && !r.namespaces().loopback() && !r.ids().any();

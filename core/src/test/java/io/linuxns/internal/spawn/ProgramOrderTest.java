@@ -80,6 +80,18 @@ class ProgramOrderTest {
         assertEquals(List.of("rt_sigprocmask", "close_range", "rt_sigprocmask", "execve"), calls(r));
     }
 
+    /** A working directory goes through the helper: a chdir onto a hung mount must not hold the origin thread. */
+    @Test
+    void aWorkingDirectoryNeedsTheHelper() {
+        Request plain = request(Set.of(), List.of(), null, List.of(), false, 0, false);
+        Request r = new Request(new Request.Exec(List.of("/bin/true"), Path.of("/tmp"), Map.of()), plain.streams(), plain.namespaces(),
+                plain.ids(), plain.filesystem(), plain.clocks(), plain.lifetime());
+        assertTrue(!Spawner.Plan.of(r).direct);
+        List<String> calls = calls(r);
+        assertOnlyTrampolineCalls(calls);
+        assertTrue(calls.subList(calls.indexOf("|"), calls.size()).contains("chdir"), calls.toString());
+    }
+
     /** A death signal, like anything else beyond descriptors, goes through the helper. */
     @Test
     void aDeathSignalNeedsTheHelper() {
