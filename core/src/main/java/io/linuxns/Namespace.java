@@ -10,8 +10,12 @@ import java.lang.foreign.Arena;
 import java.lang.ref.Cleaner;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -207,7 +211,8 @@ public final class Namespace implements AutoCloseable {
     /**
      * Keeps this namespace alive after every process in it is gone by bind-mounting it onto
      * {@code file} in the caller's mount namespace, like {@code ip netns add} or
-     * {@code unshare --net=FILE}. The file is created if absent.
+     * {@code unshare --net=FILE}. The file is created (empty, mode 0444) if absent; this JVM
+     * remembers that it did, so that {@link #unpersist(Path)} removes that file and no other.
      *
      * <p>If the mount holding {@code file} is shared, the bind mount would propagate to its
      * peers (and the kernel refuses it for mount namespaces), so that mount is made private
@@ -226,38 +231,140 @@ public final class Namespace implements AutoCloseable {
                     "the directory " + dir + " does not exist: create it first");
         }
         MountTable.makePrivateIfShared(dir);
-        boolean created = false;
-        if (!Files.exists(target)) {
+        FileId created = null;
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             int f = Native.open(target.toString(), LinuxNs.O_WRONLY() | LinuxNs.O_CREAT() | LinuxNs.O_EXCL() | LinuxNs.O_CLOEXEC(), 0444);
-            Native.close(f);
-            created = true;
+            try {
+                long[] devIno = Native.devIno(f);
+                created = new FileId(devIno[0], devIno[1]);
+            } finally {
+                Native.close(f);
+            }
         }
         int r = Native.rawMount("/proc/self/fd/" + fd(), target.toString(), null, LinuxNs.MS_BIND(), null);
         if (r < 0) {
-            if (created) deleteQuietly(target);
+            if (created != null) deleteQuietly(target);
             throw new NamespaceException("mount(\"/proc/self/fd/" + descriptor.fd + "\" (" + this + "), \"" + target + "\", MS_BIND)", -r,
                     -r == Errno.EINVAL && type == NamespaceType.MOUNT
                             ? "a mount namespace cannot be persisted inside itself or where it would create a loop: persist it from another mount namespace"
                             : null);
         }
+        if (created != null) CREATED_BY_PERSIST.put(realPath(target), created);
     }
 
     /**
-     * Undoes {@link #persist(Path)}: detaches the bind mount on {@code file}
-     * ({@code umount2(MNT_DETACH)}) and deletes the file. The namespace lives on while a
-     * process or handle still refers to it.
+     * Undoes {@link #persist(Path)}: detaches the namespace mounted on {@code file}
+     * ({@code umount2(MNT_DETACH)}). The namespace lives on while a process or handle still
+     * refers to it.
      *
-     * @throws NamespaceException EINVAL if nothing is mounted on {@code file}
+     * <p>Nothing else is ever unmounted: the mount on {@code file} must be a namespace
+     * ({@code NS_GET_NSTYPE} succeeds on it), {@code file} itself not a symbolic link, and the
+     * mount detached is the very one checked (through its descriptor, not the path again). The
+     * file is deleted only if {@code persist} in this JVM created it and it is still that empty
+     * file, with no other namespace mounted on it; any other file (one that existed before, one
+     * made by another process such as {@code ip netns add}) stays, as {@code umount(8)} would
+     * leave it.
+     *
+     * @throws NamespaceException ENOENT if there is no {@code file}; ENOTTY if no namespace is
+     *         mounted on it, and errno 0 if it is a symbolic link, a directory or another file
+     *         that cannot be one (the message says what is there): nothing is unmounted or
+     *         deleted then
      */
     public static void unpersist(Path file) throws NamespaceException {
         Objects.requireNonNull(file, "file");
-        String p = file.toAbsolutePath().normalize().toString();
-        int r = Native.rawUmount2(p, LinuxNs.MNT_DETACH());
-        if (r < 0) {
-            throw new NamespaceException("umount2(\"" + p + "\", MNT_DETACH)", -r,
-                    -r == Errno.EINVAL ? p + " is not a persisted namespace (nothing is mounted on it)" : null);
+        Path target = file.toAbsolutePath().normalize();
+        String p = target.toString();
+        // A namespace file is a regular file (nsfs gives it S_IFREG): anything else is refused
+        // before it is opened (a FIFO would block the open, a device might act on it).
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new NamespaceException("lstat(\"" + p + "\")", Errno.ENOENT, "nothing was unmounted");
+        } catch (java.io.IOException e) {
+            throw new NamespaceException("unpersist(\"" + p + "\"): " + e.getMessage(), e);
         }
-        deleteQuietly(file);
+        if (attributes.isSymbolicLink()) {
+            throw new NamespaceException("unpersist(\"" + p + "\")", 0,
+                    p + " is a symbolic link, not a persisted namespace: nothing was unmounted or deleted");
+        }
+        if (!attributes.isRegularFile()) {
+            throw new NamespaceException("unpersist(\"" + p + "\")", 0,
+                    p + " is not a persisted namespace (" + whatIsMountedOn(target) + "): nothing was unmounted or deleted");
+        }
+        // O_NOFOLLOW: should the file turn into a symbolic link meanwhile, it is not followed.
+        int fd = Native.open(p, O_RDONLY_CLOEXEC | LinuxNs.O_NOFOLLOW(), 0);
+        try {
+            int nstype = Native.rawIoctl(fd, LinuxNs.NS_GET_NSTYPE(), 0L);
+            if (nstype < 0) {
+                throw new NamespaceException("ioctl(\"" + p + "\", NS_GET_NSTYPE)", -nstype,
+                        p + " is not a persisted namespace (" + whatIsMountedOn(target) + "): nothing was unmounted or deleted");
+            }
+            // Through the descriptor's link: the mount checked above, even if another was mounted
+            // over the path meanwhile. Only a namespace mounted with a bind is reached without a
+            // symbolic link, so this is the root of that bind mount.
+            String self = "/proc/thread-self/fd/" + fd;
+            int r = Native.rawUmount2(self, LinuxNs.MNT_DETACH());
+            if (r < 0) {
+                throw new NamespaceException("umount2(\"" + self + "\" (" + p + "), MNT_DETACH)", -r,
+                        -r == Errno.EINVAL ? p + " is a namespace file but not a mount point in this mount namespace" : null);
+            }
+        } finally {
+            Native.close(fd);
+        }
+        deleteIfPersistMadeIt(target);
+    }
+
+    /** The (device, inode) of a file that {@link #persist} created, to know it again. */
+    private record FileId(long device, long inode) {}
+
+    /**
+     * The files this JVM's {@code persist} created, by real path: only those may be deleted. A
+     * file's mere emptiness proves nothing (the caller's own empty file looks the same).
+     */
+    private static final Map<Path, FileId> CREATED_BY_PERSIST = new ConcurrentHashMap<>();
+
+    private static void deleteIfPersistMadeIt(Path target) {
+        Path real = realPath(target);
+        FileId id = CREATED_BY_PERSIST.get(real);
+        if (id == null) return;
+        try {
+            BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            long dev = (Long) Files.getAttribute(real, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+            long ino = (Long) Files.getAttribute(real, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+            // Another namespace still mounted on it shows its own nsfs inode: the file waits for the last unpersist.
+            if (a.isRegularFile() && a.size() == 0 && dev == id.device() && ino == id.inode()) {
+                Files.delete(real);
+                CREATED_BY_PERSIST.remove(real, id);
+            }
+        } catch (java.io.IOException | UnsupportedOperationException ignored) {
+            // The mount is gone, which is what matters; an empty file left behind is harmless.
+        }
+    }
+
+    /** {@code path} with its directory's symbolic links resolved, as mountinfo shows it (or as given, if that fails). */
+    private static Path realPath(Path path) {
+        try {
+            return path.getParent().toRealPath().resolve(path.getFileName());
+        } catch (java.io.IOException | RuntimeException e) {
+            return path;
+        }
+    }
+
+    /** For a refusal: the file system mounted exactly on {@code path}, or what kind of file it is. */
+    private static String whatIsMountedOn(Path path) {
+        Path real = realPath(path);
+        try {
+            MountTable.Entry top = null;
+            for (MountTable.Entry e : MountTable.read()) {
+                if (e.mountPoint().equals(real.toString())) top = e; // the last line is the visible mount
+            }
+            if (top != null) return top.fsType() + " is mounted on it";
+        } catch (RuntimeException ignored) {
+            // mountinfo unreadable: say what the file is
+        }
+        return Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS) ? "a directory with no namespace mounted on it"
+                : "a file with no namespace mounted on it";
     }
 
     private static void deleteQuietly(Path file) {

@@ -87,6 +87,62 @@ class NamespaceTest {
         }
     }
 
+    /**
+     * unpersist must never destroy data: it unmounts only a namespace mount, and deletes only the
+     * empty file that persist itself created (issue 11). Everything is mounted inside a scratch
+     * mount namespace, so a failure leaves nothing on the host.
+     */
+    @Test
+    void unpersistUnmountsOnlyANamespaceAndDeletesOnlyTheFilePersistMade() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "mounts need CAP_SYS_ADMIN");
+        Path dir = Files.createTempDirectory("linuxns-unpersist");
+        Path data = Files.createDirectory(dir.resolve("data"));
+        Path existing = dir.resolve("existing");
+        Files.writeString(existing, "");
+        Path made = dir.resolve("made");
+        try (NamespaceExecutor scratch = NamespaceExecutor.unshare(EnumSet.of(NamespaceType.MOUNT, NamespaceType.UTS));
+             Namespace uts = scratch.namespace(NamespaceType.UTS)) {
+            scratch.call(() -> {
+                // A tmpfs full of data is not a namespace: left mounted, its files intact.
+                io.linuxns.internal.Native.mount("none", data.toString(), "tmpfs", 0, null);
+                Files.writeString(data.resolve("precious"), "data");
+                NamespaceException tmpfs = assertThrows(NamespaceException.class, () -> Namespace.unpersist(data));
+                assertTrue(tmpfs.getMessage().contains("not a persisted namespace") && tmpfs.getMessage().contains("tmpfs"),
+                        tmpfs.getMessage());
+                assertEquals("data", Files.readString(data.resolve("precious")));
+
+                // A file that was there before persist is the caller's: unmounted, but kept.
+                uts.persist(existing);
+                Namespace.unpersist(existing);
+                assertTrue(Files.isRegularFile(existing), "a file persist did not create is kept");
+                assertThrows(NamespaceException.class, () -> Namespace.open(existing));
+
+                // The file persist created goes with the last namespace mounted on it.
+                uts.persist(made);
+                uts.persist(made);
+                Namespace.unpersist(made);
+                try (Namespace still = Namespace.open(made)) {
+                    assertEquals(uts, still);
+                }
+                Namespace.unpersist(made);
+                assertFalse(Files.exists(made), "the file persist created is removed");
+
+                // A symbolic link to a namespace is no persisted namespace either.
+                Path link = Files.createSymbolicLink(dir.resolve("link"), Path.of("/proc/self/ns/uts"));
+                NamespaceException symlink = assertThrows(NamespaceException.class, () -> Namespace.unpersist(link));
+                assertTrue(symlink.getMessage().contains("symbolic link"), symlink.getMessage());
+                assertTrue(Files.isSymbolicLink(link));
+                Files.delete(link);
+                return null;
+            });
+        } finally {
+            Files.deleteIfExists(made);
+            Files.deleteIfExists(existing);
+            Files.deleteIfExists(data);
+            Files.delete(dir);
+        }
+    }
+
     @Test
     void aMountNamespacePersistsFromAnotherOneButNotInsideItself() throws Exception {
         assumeTrue(TestSupport.isRoot(), "bind mounts need CAP_SYS_ADMIN");
