@@ -340,16 +340,29 @@ public final class NamespacedProcessBuilder {
      * Offsets CLOCK_MONOTONIC in a new time namespace (adds TIME to the new namespaces). The
      * child enters its time namespace at the exec, so before it (in a {@link ParentSetup}) the
      * namespace is {@code /proc/PID/ns/time_for_children}, not {@code /proc/PID/ns/time}.
+     *
+     * <p>The kernel keeps the clock plus its offset between 0 and {@code KTIME_SEC_MAX/2}
+     * (4611686018 s, about 146 years): a negative offset goes back to the boot at most. This is
+     * checked here, and again by {@link #start()}.
+     *
+     * @throws IllegalArgumentException for an offset outside that range, with the range
      */
     public NamespacedProcessBuilder monotonicOffset(Duration offset) {
-        this.monotonicOffset = Objects.requireNonNull(offset);
+        Request.Clocks.checkOffset("monotonic", Objects.requireNonNull(offset, "offset"));
+        this.monotonicOffset = offset;
         unshare.add(NamespaceType.TIME);
         return this;
     }
 
-    /** Offsets CLOCK_BOOTTIME (and so {@code /proc/uptime}) in a new time namespace (adds TIME). */
+    /**
+     * Offsets CLOCK_BOOTTIME (and so {@code /proc/uptime}) in a new time namespace (adds TIME),
+     * within the same range as {@link #monotonicOffset(Duration)}.
+     *
+     * @throws IllegalArgumentException for an offset outside that range, with the range
+     */
     public NamespacedProcessBuilder boottimeOffset(Duration offset) {
-        this.boottimeOffset = Objects.requireNonNull(offset);
+        Request.Clocks.checkOffset("boottime", Objects.requireNonNull(offset, "offset"));
+        this.boottimeOffset = offset;
         unshare.add(NamespaceType.TIME);
         return this;
     }

@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -83,6 +85,43 @@ class SpawnFailureTest {
         assertThrows(IllegalArgumentException.class, () -> new IdMapping(0, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new NamespacedProcessBuilder("true").passFd(5, 1));
         assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+    }
+
+    /**
+     * The kernel keeps a clock plus its offset within [0, KTIME_SEC_MAX / 2] seconds
+     * (kernel/time/namespace.c, ERANGE otherwise): anything outside is refused before any system
+     * call, by name and with the range, never with an ArithmeticException or a bare ERANGE.
+     */
+    @Test
+    void clockOffsetsOutsideTheKernelsRangeAreRefusedWithTheRange() throws Exception {
+        var fds = TestSupport.openFds();
+        for (Duration bad : List.of(Duration.ofSeconds(-99_999_999_999L), Duration.ofSeconds(Long.MIN_VALUE),
+                Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), Duration.ofSeconds(5_000_000_000L))) {
+            IllegalArgumentException mono = assertThrows(IllegalArgumentException.class,
+                    () -> new NamespacedProcessBuilder("true").monotonicOffset(bad).start());
+            assertTrue(mono.getMessage().contains("monotonic offset") && mono.getMessage().contains("4611686018"), mono.getMessage());
+            IllegalArgumentException boot = assertThrows(IllegalArgumentException.class,
+                    () -> new NamespacedProcessBuilder("true").boottimeOffset(bad).start());
+            assertTrue(boot.getMessage().contains("boottime offset") && boot.getMessage().contains("4611686018"), boot.getMessage());
+        }
+        // Negative down to the clock itself only: an hour more than the time since boot is too much.
+        long uptime = (long) Double.parseDouble(java.nio.file.Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+        IllegalArgumentException early = assertThrows(IllegalArgumentException.class,
+                () -> new NamespacedProcessBuilder("true").boottimeOffset(Duration.ofSeconds(-uptime - 3600)).start());
+        assertTrue(early.getMessage().contains("boottime offset -" + (uptime + 3600) + " s"), early.getMessage());
+        assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+    }
+
+    /** The limits themselves are what the kernel accepts: a clock set back to its start, and one near its end. */
+    @Test
+    void clockOffsetsAtTheEdgesOfTheRangeAreAccepted() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "a time namespace without a user namespace needs root");
+        long uptime = (long) Double.parseDouble(java.nio.file.Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+        Spawned s = Spawned.run(new NamespacedProcessBuilder("cat", "/proc/uptime")
+                .boottimeOffset(Duration.ofSeconds(4_611_686_018L - uptime - 3600))
+                .monotonicOffset(Duration.ofNanos(-System.nanoTime() + 1_000_000_000L)));
+        assertEquals(0, s.exit(), s.err());
+        assertTrue(Double.parseDouble(s.out().split(" ")[0]) > 4_611_686_018L - 7200, s.out());
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -89,13 +90,62 @@ public record Request(Exec exec, Streams streams, Namespaces namespaces, IdMaps 
 
     /** Offsets of a new time namespace ({@code time_namespaces(7)}). */
     public record Clocks(Duration monotonicOffset, Duration boottimeOffset) {
-        /** The kernel allows negative offsets only down to the current clock value: say so clearly. */
+        /**
+         * {@code KTIME_SEC_MAX / 2}: in a time namespace the kernel keeps each clock plus its
+         * offset between 0 and this many seconds, so that the clock can never reach
+         * {@code KTIME_MAX} (kernel/time/namespace.c, ERANGE otherwise).
+         */
+        public static final long MAX_SECONDS = Long.MAX_VALUE / 1_000_000_000L / 2;
+
+        /** Checks both offsets against the kernel's range, as the clocks stand now. */
         public Clocks {
-            for (Duration d : List.of(monotonicOffset, boottimeOffset)) {
-                if (d.isNegative() && d.abs().toNanos() > System.nanoTime()) {
-                    throw new IllegalArgumentException("a negative clock offset larger than the clock itself (" + d + ") is refused");
-                }
+            checkOffset("monotonic", Objects.requireNonNull(monotonicOffset, "monotonicOffset"));
+            checkOffset("boottime", Objects.requireNonNull(boottimeOffset, "boottimeOffset"));
+        }
+
+        /**
+         * Refuses an offset the kernel would refuse with ERANGE: the clock ({@code "monotonic"}
+         * or {@code "boottime"}) plus the offset must lie in [0, {@link #MAX_SECONDS}] seconds. A
+         * negative offset may thus go back to the boot, no further. The clock only grows, so an
+         * offset accepted now stays acceptable but for the last seconds below the upper limit.
+         *
+         * @throws IllegalArgumentException naming the clock, the offset and the range it must be in
+         */
+        public static void checkOffset(String clock, Duration offset) {
+            if (offset.isZero()) return; // nothing is written for it
+            Duration now = clock.equals("boottime") ? bootTime() : Duration.ofNanos(System.nanoTime());
+            // Far outside first: now.plus(offset) could overflow a Duration.
+            boolean out = offset.getSeconds() > MAX_SECONDS || offset.getSeconds() < -MAX_SECONDS - 1;
+            if (!out) {
+                Duration inside = now.plus(offset);
+                out = inside.isNegative() || inside.getSeconds() > MAX_SECONDS;
             }
+            if (out) {
+                String name = "CLOCK_" + clock.toUpperCase(java.util.Locale.ROOT);
+                throw new IllegalArgumentException("the " + clock + " offset " + seconds(offset) + " is out of range: the kernel keeps "
+                        + name + " plus its offset between 0 and " + MAX_SECONDS + " s (KTIME_SEC_MAX/2, time_namespaces(7)); with "
+                        + name + " at " + now.getSeconds() + " s now, the offset must be from -" + now.getSeconds() + " s to "
+                        + (MAX_SECONDS - now.getSeconds()) + " s");
+            }
+        }
+
+        /**
+         * CLOCK_BOOTTIME, from {@code /proc/uptime} (to the hundredth of a second; the JDK has no
+         * clock for it). If it cannot be read, CLOCK_MONOTONIC, which is never ahead of it.
+         */
+        private static Duration bootTime() {
+            try {
+                String first = Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+                return Duration.ofMillis(new java.math.BigDecimal(first).movePointRight(3).longValue());
+            } catch (java.io.IOException | RuntimeException e) {
+                return Duration.ofNanos(System.nanoTime());
+            }
+        }
+
+        /** {@code -99999999999 s}, {@code 1.5 s}: a Duration's ISO form (PT-27777777H46M39S) reads badly here. */
+        private static String seconds(Duration d) {
+            return new java.math.BigDecimal(d.getSeconds()).add(java.math.BigDecimal.valueOf(d.getNano(), 9))
+                    .stripTrailingZeros().toPlainString() + " s";
         }
     }
 
