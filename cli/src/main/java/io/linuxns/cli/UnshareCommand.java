@@ -111,12 +111,25 @@ final class UnshareCommand implements Callable<Integer> {
         b.unshare(selected.keySet());
         idMaps(b);
         mounts(b);
-        if (monotonic != null) b.monotonicOffset(Duration.ofSeconds(monotonic));
-        if (boottime != null) b.boottimeOffset(Duration.ofSeconds(boottime));
+        clockOffsets(b);
         if (killChild != null) b.dieWithParent(killChild.isEmpty() ? 9 : Signals.parse(killChild));
         if (wd != null) b.directory(root != null ? RunCommand.absoluteInside(wd, "--wd") : wd.toAbsolutePath());
         persist(b, selected);
         return ChildRunner.run(b);
+    }
+
+    /** An offset the kernel cannot take is a bad value given on the command line: usage, exit 1. */
+    private void clockOffsets(NamespacedProcessBuilder b) throws CliException {
+        try {
+            if (monotonic != null) b.monotonicOffset(Duration.ofSeconds(monotonic));
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--monotonic: " + e.getMessage());
+        }
+        try {
+            if (boottime != null) b.boottimeOffset(Duration.ofSeconds(boottime));
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--boottime: " + e.getMessage());
+        }
     }
 
     static String defaultShell() {

@@ -65,6 +65,19 @@ class ParsingTest {
         assertThrows(CliException.class, () -> RunCommand.BindSpec.parse("/etc:mnt"));
     }
 
+    /** A clock offset the kernel cannot take is bad usage (exit 1), refused before anything starts: not an internal error (125). */
+    @Test
+    void clockOffsetOutOfRangeIsBadUsage() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new java.io.PrintWriter(err));
+        assertEquals(ExitCodes.USAGE, cl.execute("unshare", "--monotonic=-99999999999", "true"), err::toString);
+        assertTrue(err.toString().startsWith("linuxns: --monotonic: the monotonic offset -99999999999 s is out of range"), err::toString);
+        err.getBuffer().setLength(0);
+        assertEquals(ExitCodes.USAGE, cl.execute("unshare", "--boottime", "-9223372036854775808", "true"), err::toString);
+        assertTrue(err.toString().startsWith("linuxns: --boottime: the boottime offset"), err::toString);
+    }
+
     private static <T> T parse(T command, String... args) {
         CommandLine cl = new CommandLine(command);
         cl.setStopAtPositional(true);

@@ -72,6 +72,11 @@ class UnshareIT {
         Result badMap = linuxns("unshare", "--map-users=1:2", "true");
         assertEquals(1, badMap.exit(), badMap::toString);
         assertTrue(badMap.err().startsWith("linuxns: --map-users wants"), badMap::toString);
+        Result badOffset = linuxns("unshare", "--monotonic=-99999999999", "true");
+        assertEquals(1, badOffset.exit(), badOffset::toString);
+        assertTrue(badOffset.err().startsWith("linuxns: --monotonic: the monotonic offset -99999999999 s is out of range"),
+                badOffset::toString);
+        assertEquals(1, badOffset.err().strip().lines().count(), badOffset::toString);
     }
 
     @Test
