@@ -124,6 +124,19 @@ class SpawnFailureTest {
         assertTrue(Double.parseDouble(s.out().split(" ")[0]) > 4_611_686_018L - 7200, s.out());
     }
 
+    /** sethostname(2) takes a length, so a NUL would cut the name short in silence: refused like one in argv or env. */
+    @Test
+    void aNulOrTooManyBytesInAHostnameOrDomainNameAreRefused() {
+        var fds = TestSupport.openFds();
+        assertMessage("null character in hostname", () -> new NamespacedProcessBuilder("true").unshare(NamespaceType.UTS)
+                .hostname("ab\0cd").start());
+        assertMessage("null character in domain name", () -> new NamespacedProcessBuilder("true").unshare(NamespaceType.UTS)
+                .domainname("ab\0cd").start());
+        assertMessage("at most 64 bytes", () -> new NamespacedProcessBuilder("true").unshare(NamespaceType.UTS)
+                .hostname("é".repeat(33)).start());
+        assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+    }
+
     @Test
     void closedNamespaceHandleIsRefused() throws Exception {
         Namespace ns = Namespace.ofCurrentThread(NamespaceType.UTS);

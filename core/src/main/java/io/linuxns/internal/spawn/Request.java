@@ -45,12 +45,34 @@ public record Request(Exec exec, Streams streams, Namespaces namespaces, IdMaps 
     /** Namespaces to create and to join, and what is set up in them. */
     public record Namespaces(Set<NamespaceType> unshare, List<Namespace> join, boolean preserveCredentials,
                              String hostname, String domainname, boolean loopback, Path cgroup) {
-        /** Checks the cgroup directory. */
+        /** Checks the names and the cgroup directory. */
         public Namespaces {
+            checkName("hostname", hostname);
+            checkName("domain name", domainname);
             if (cgroup != null && !Files.isDirectory(cgroup)) {
                 throw new IllegalArgumentException("cgroup " + cgroup + " is not a directory (a cgroup v2 group, for example"
                         + " /sys/fs/cgroup/NAME)");
             }
+        }
+    }
+
+    /**
+     * {@code __NEW_UTS_LEN}: the kernel refuses longer names (EINVAL).
+     */
+    private static final int UTS_NAME_BYTES = 64;
+
+    /**
+     * {@code sethostname(2)} and {@code setdomainname(2)} take a length, not a C string: a NUL
+     * would end the name early in silence, so it is refused, as in argv and env.
+     */
+    private static void checkName(String what, String name) {
+        if (name == null) return;
+        if (name.indexOf('\u0000') >= 0) throw new IllegalArgumentException("invalid null character in " + what + ": \""
+                + name.replace("\u0000", "\\0") + "\"");
+        int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > UTS_NAME_BYTES) {
+            throw new IllegalArgumentException("the " + what + " \"" + name + "\" has " + bytes + " bytes in UTF-8; the kernel takes at most "
+                    + UTS_NAME_BYTES + " bytes");
         }
     }
 
