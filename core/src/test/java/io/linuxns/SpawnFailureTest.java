@@ -137,6 +137,17 @@ class SpawnFailureTest {
         assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
     }
 
+    /** CLONE_INTO_CGROUP takes only a cgroup v2 directory; any other gave a bare EBADF from clone3. */
+    @Test
+    void aCgroupDirectoryThatIsNotCgroupV2IsRefusedByName() {
+        var fds = TestSupport.openFds();
+        assertMessage("not a cgroup v2 group", () -> new NamespacedProcessBuilder("true").cgroup(Path.of("/tmp")).start());
+        io.linuxns.internal.MountTable.read().stream().filter(e -> e.fsType().equals("cgroup")).findFirst().ifPresent(v1 ->
+                assertMessage("cgroup v1", () -> new NamespacedProcessBuilder("true").cgroup(Path.of(v1.mountPoint())).start()));
+        assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+        assertNoChildren();
+    }
+
     @Test
     void closedNamespaceHandleIsRefused() throws Exception {
         Namespace ns = Namespace.ofCurrentThread(NamespaceType.UTS);

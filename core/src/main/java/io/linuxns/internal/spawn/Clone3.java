@@ -151,6 +151,11 @@ final class Clone3 {
                     : "creating namespaces needs CAP_SYS_ADMIN: run as root, or create a new user namespace along"
                     + " with them (with root mapped to the caller) to work unprivileged";
             case Errno.ENOSPC -> "the limit of namespaces of some type is reached (/proc/sys/user/max_*_namespaces)";
+            // Checked before the spawn, but the directory may have changed since.
+            case Errno.EBADF -> (flags & LinuxNs.CLONE_INTO_CGROUP()) != 0
+                    ? "the cgroup directory is not a cgroup v2 group (CLONE_INTO_CGROUP takes only a directory of the cgroup2 file system)" : null;
+            case Errno.EBUSY -> (flags & LinuxNs.CLONE_INTO_CGROUP()) != 0
+                    ? "the cgroup has controllers enabled for its children (cgroup.subtree_control): only a leaf group can take processes" : null;
             default -> null;
         };
     }

@@ -53,6 +53,30 @@ public record Request(Exec exec, Streams streams, Namespaces namespaces, IdMaps 
                 throw new IllegalArgumentException("cgroup " + cgroup + " is not a directory (a cgroup v2 group, for example"
                         + " /sys/fs/cgroup/NAME)");
             }
+            if (cgroup != null) checkCgroup2(cgroup);
+        }
+
+        /**
+         * CLONE_INTO_CGROUP takes only a directory of the cgroup v2 file system: the kernel
+         * answers anything else with a bare EBADF. Checked in the calling thread's mount table,
+         * where the directory is opened.
+         */
+        private static void checkCgroup2(Path cgroup) {
+            Path real;
+            try {
+                real = cgroup.toRealPath();
+            } catch (java.io.IOException e) {
+                return; // gone meanwhile: the open before the clone says so
+            }
+            String fsType = io.linuxns.internal.MountTable.mountOf(real).fsType();
+            if (fsType.equals("cgroup2")) return;
+            String v2 = io.linuxns.internal.MountTable.read().stream().filter(e -> e.fsType().equals("cgroup2"))
+                    .map(io.linuxns.internal.MountTable.Entry::mountPoint).findFirst()
+                    .map(m -> "; the cgroup v2 hierarchy is mounted on " + m)
+                    .orElse("; no cgroup v2 hierarchy is mounted (mount -t cgroup2 none /sys/fs/cgroup)");
+            throw new IllegalArgumentException("cgroup " + cgroup + " is not a cgroup v2 group: it is on "
+                    + (fsType.equals("cgroup") ? "a cgroup v1 hierarchy" : fsType.isEmpty() ? "an unknown file system" : fsType)
+                    + ", and CLONE_INTO_CGROUP takes only a directory of the cgroup2 file system" + v2);
         }
     }
 
