@@ -148,6 +148,29 @@ class SpawnFailureTest {
         assertNoChildren();
     }
 
+    /**
+     * A passed descriptor's number must fit under RLIMIT_NOFILE, with room above it for the
+     * descriptors the spawn moves out of its way: passFd(0, 1000000) gave a bare
+     * {@code fcntl(20, F_DUPFD_CLOEXEC, 1000001): EINVAL}.
+     */
+    @Test
+    void aPassedDescriptorAboveTheOpenFilesLimitIsRefusedNamingPassFdAndTheLimit() throws Exception {
+        long limit = java.nio.file.Files.readAllLines(Path.of("/proc/self/limits")).stream().filter(l -> l.startsWith("Max open files"))
+                .map(l -> Long.parseLong(l.substring("Max open files".length()).strip().split("\\s+")[0])).findFirst().orElseThrow();
+        assumeTrue(limit < Integer.MAX_VALUE - 3);
+        var fds = TestSupport.openFds();
+        for (long childFd : new long[] {Math.max(limit, 1_000_000), limit - 2}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new NamespacedProcessBuilder("true").passFd(0, (int) childFd).start());
+            assertTrue(e.getMessage().startsWith("passFd(0, " + childFd + ")") && e.getMessage().contains("RLIMIT_NOFILE")
+                    && e.getMessage().contains(Long.toString(limit)), e.getMessage());
+        }
+        // The highest that works: stdin's copy and the error pipe are moved above it.
+        Spawned s = Spawned.sh(new NamespacedProcessBuilder().passFd(0, (int) limit - 3), "test -e /proc/self/fd/" + (limit - 3));
+        assertEquals(0, s.exit(), s.err());
+        assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+    }
+
     @Test
     void closedNamespaceHandleIsRefused() throws Exception {
         Namespace ns = Namespace.ofCurrentThread(NamespaceType.UTS);

@@ -155,7 +155,9 @@ public final class Spawner {
     private static Map<Integer, Integer> clearOfPassedNumbers(Map<Integer, Integer> passFds, int[] err, Fds fds)
             throws NamespaceException {
         if (passFds.isEmpty()) return passFds;
-        int above = passFds.keySet().stream().mapToInt(Integer::intValue).max().orElse(2) + 1;
+        int highest = passFds.keySet().stream().mapToInt(Integer::intValue).max().orElse(2);
+        int above = highest + 1;
+        checkOpenFilesLimit(passFds, highest, err[1] < above);
         if (err[1] < above) {
             int moved = fds.add(Native.dupCloexecAtLeast(err[1], above));
             fds.close(err[1]);
@@ -169,6 +171,41 @@ public final class Spawner {
             safe.put(e.getKey(), clobbered ? fds.add(Native.dupCloexecAtLeast(source, above)) : source);
         }
         return safe;
+    }
+
+    /**
+     * Refuses, before any descriptor moves, a passed number the descriptor table cannot hold:
+     * every number must be below the soft RLIMIT_NOFILE (the child's dup2 fails otherwise), and
+     * the descriptors moved out of the way take the numbers right above the highest one
+     * (F_DUPFD fails with EINVAL or EMFILE otherwise).
+     */
+    private static void checkOpenFilesLimit(Map<Integer, Integer> passFds, int highest, boolean errorPipeMoves) {
+        long moves = errorPipeMoves ? 1 : 0;
+        for (Map.Entry<Integer, Integer> e : passFds.entrySet()) {
+            int source = e.getValue();
+            if (source < 3 || (passFds.containsKey(source) && source != e.getKey())) moves++;
+        }
+        long limit = openFilesLimit();
+        if (limit < 0 || (long) highest + 1 + moves <= limit) return;
+        throw new IllegalArgumentException("passFd(" + passFds.get(highest) + ", " + highest + "): descriptor " + highest
+                + " does not fit under the open-files limit (RLIMIT_NOFILE, " + limit + " here)"
+                + (moves == 0 ? "" : ", with the " + moves + " above it that the spawn needs to move descriptors out of its way")
+                + ": use numbers up to " + (limit - 1 - moves) + ", or raise the limit (ulimit -n, setrlimit(2))");
+    }
+
+    /** {@return the soft RLIMIT_NOFILE of this process, from /proc/self/limits, or -1 if unknown or unlimited} */
+    private static long openFilesLimit() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).strip().split("\\s+")[0];
+                    return soft.equals("unlimited") ? -1 : Long.parseLong(soft);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // no /proc: let fcntl and dup2 say it
+        }
+        return -1;
     }
 
     private static ChildFailure readQuietly(int errorFd) {
