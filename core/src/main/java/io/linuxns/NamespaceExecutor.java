@@ -64,7 +64,10 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
      *
      * @param types any of MOUNT, UTS, IPC, NETWORK, CGROUP
      * @throws IllegalArgumentException for USER, PID or TIME, with the reason and the alternative
-     * @throws NamespaceException if the kernel refuses (EPERM without CAP_SYS_ADMIN)
+     * @throws NamespaceException if the kernel refuses: EPERM without CAP_SYS_ADMIN, which a thread
+     *         can never gain (unprivileged, use {@link NamespacedProcessBuilder} with
+     *         {@link NamespacedProcessBuilder#mapRootToCurrentUser()}), ENOSPC when a
+     *         {@code /proc/sys/user/max_*_namespaces} limit is reached
      */
     public static NamespaceExecutor unshare(Set<NamespaceType> types) throws NamespaceException {
         Objects.requireNonNull(types, "types");
@@ -72,7 +75,8 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         for (NamespaceType t : set) refuseNonThreadType(t, "unshare");
         int flags = NamespaceType.cloneFlags(set);
         return start("unshare " + set, () -> {
-            Native.unshare(flags);
+            int r = Native.rawUnshare(flags);
+            if (r < 0) throw new NamespaceException("unshare(" + Flags.clone(flags) + ")", -r, unshareHint(-r, flags, set));
             if (set.contains(NamespaceType.MOUNT)) {
                 Native.mount(null, "/", null, LinuxNs.MS_REC() | LinuxNs.MS_PRIVATE(), null);
             }
@@ -139,6 +143,27 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
                 Native.close(pidfd);
             }
         });
+    }
+
+    /** What to do when a thread's unshare fails: the two errnos a caller can act on. */
+    private static String unshareHint(int errno, int flags, Set<NamespaceType> types) {
+        return switch (errno) {
+            // A thread has only the JVM's capabilities: it cannot make a user namespace to get more
+            // (the kernel refuses CLONE_NEWUSER to a multi-threaded process). A new process can.
+            case Errno.EPERM -> {
+                List<String> names = new ArrayList<>(), args = new ArrayList<>();
+                for (NamespaceType t : types) {
+                    names.add(t.name());
+                    args.add("NamespaceType." + t.name());
+                }
+                yield "a thread can create " + String.join(", ", names) + " namespaces only with CAP_SYS_ADMIN, which this JVM"
+                        + " lacks, and no thread of a JVM can ever gain it from a new user namespace; unprivileged, start a"
+                        + " process instead: new NamespacedProcessBuilder(command).unshare(" + String.join(", ", args)
+                        + ").mapRootToCurrentUser()";
+            }
+            case Errno.ENOSPC -> io.linuxns.internal.NamespaceLimits.hint(flags);
+            default -> null;
+        };
     }
 
     private static void refuseNonThreadType(NamespaceType t, String verb) {

@@ -150,7 +150,7 @@ final class Clone3 {
                     + " kernel.unprivileged_userns_clone, or an AppArmor/SELinux policy)"
                     : "creating namespaces needs CAP_SYS_ADMIN: run as root, or create a new user namespace along"
                     + " with them (with root mapped to the caller) to work unprivileged";
-            case Errno.ENOSPC -> "the limit of namespaces of some type is reached (/proc/sys/user/max_*_namespaces)";
+            case Errno.ENOSPC -> io.linuxns.internal.NamespaceLimits.hint(flags);
             // Checked before the spawn, but the directory may have changed since.
             case Errno.EBADF -> (flags & LinuxNs.CLONE_INTO_CGROUP()) != 0
                     ? "the cgroup directory is not a cgroup v2 group (CLONE_INTO_CGROUP takes only a directory of the cgroup2 file system)" : null;

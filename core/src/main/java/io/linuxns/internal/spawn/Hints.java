@@ -27,7 +27,8 @@ final class Hints {
             return switch (errno) {
                 case Errno.EPERM -> "creating namespaces needs CAP_SYS_ADMIN: run as root, or create a new user namespace along"
                         + " with them (with root mapped to the caller) to work unprivileged";
-                case Errno.ENOSPC -> "the limit of namespaces of some type is reached (/proc/sys/user/max_*_namespaces)";
+                // The step's first argument is its CLONE_NEW* flags.
+                case Errno.ENOSPC -> io.linuxns.internal.NamespaceLimits.hint(s.args()[0]);
                 default -> null;
             };
         }
