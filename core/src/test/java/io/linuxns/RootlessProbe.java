@@ -70,6 +70,14 @@ public final class RootlessProbe {
             out("executor", e.getMessage());
         }
 
+        try {
+            Spawned.run(new NamespacedProcessBuilder("true").unshare(NamespaceType.USER).uidMap(IdMapping.of(0, TestSupport.uid()))
+                    .gidMap(IdMapping.of(0, Unprivileged.NOBODY)).setgroups(SetGroups.ALLOW));
+            out("setgroupsAllow", "unexpectedly allowed");
+        } catch (NamespaceException e) {
+            out("setgroupsAllow", e.getMessage());
+        }
+
         TestSupport.warmUp();
         var fds = TestSupport.openFds();
         List<String> failures = SpawnStressTest.stress(Integer.getInteger("linuxns.stress.spawns", 300) / 3, false);

@@ -101,6 +101,15 @@ class RootlessSpawnTest {
         assertTrue(e.contains("CAP_SYS_ADMIN") && e.contains("NamespacedProcessBuilder") && e.contains("mapRootToCurrentUser()"), e);
     }
 
+    /** Unprivileged, the kernel takes a gid_map only once setgroups is denied: that is the cause to name. */
+    @Test
+    void setgroupsAllowRootlessNamesSetgroupsAsTheCause() {
+        String e = results.get("setgroupsAllow");
+        assertTrue(e.contains("gid_map") && e.contains("EPERM"), e);
+        assertTrue(e.contains("only once setgroups is denied") && e.contains("SetGroups.DENY"), e);
+        assertTrue(!e.contains("may map only its own id"), e);
+    }
+
     @Test
     void stressRootlessLeavesNothing() {
         assertEquals("ok", results.get("stress"));

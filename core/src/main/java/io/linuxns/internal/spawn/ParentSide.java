@@ -62,19 +62,25 @@ final class ParentSide {
             // The kernel requires it of an unprivileged writer; say nothing and do it, as unshare -r does.
             write("setgroups", "deny", null);
         }
-        writeMap("uid_map", "newuidmap", r.ids().uidMap(), Native.getuid(), root);
-        writeMap("gid_map", "newgidmap", r.ids().gidMap(), Native.getgid(), root);
+        writeMap("uid_map", "newuidmap", r.ids().uidMap(), Native.getuid(), root, false);
+        writeMap("gid_map", "newgidmap", r.ids().gidMap(), Native.getgid(), root, r.ids().setgroups() == SetGroups.ALLOW);
     }
 
-    private void writeMap(String file, String helper, List<IdMapping> map, long ownId, boolean root) throws IOException {
+    /** @param setgroupsAllowed setgroups was written "allow": an unprivileged gid_map write is then refused for that alone */
+    private void writeMap(String file, String helper, List<IdMapping> map, long ownId, boolean root, boolean setgroupsAllowed)
+            throws IOException {
         if (map.isEmpty()) return;
         boolean trivial = map.size() == 1 && map.get(0).outside() == ownId && map.get(0).count() == 1;
         if (root || trivial) {
             StringBuilder sb = new StringBuilder();
             for (IdMapping m : map) sb.append(m).append('\n');
+            String sub = "/etc/sub" + (file.startsWith("uid") ? "uid" : "gid");
             write(file, sb.toString(), root ? null
-                    : "an unprivileged process may map only its own id; several ranges need " + helper + "(1) and /etc/sub"
-                    + (file.startsWith("uid") ? "uid" : "gid"));
+                    : setgroupsAllowed
+                    // user_namespaces(7): without CAP_SETGID, gid_map is writable only once setgroups is "deny".
+                    ? "an unprivileged process may write gid_map only once setgroups is denied, and SetGroups.ALLOW allowed"
+                    + " it: use SetGroups.DENY (as mapRootToCurrentUser() does), or run as root"
+                    : "an unprivileged process may map only its own id; several ranges need " + helper + "(1) and " + sub);
             return;
         }
         // Several ranges, unprivileged: the setuid helpers check /etc/subuid and /etc/subgid.
