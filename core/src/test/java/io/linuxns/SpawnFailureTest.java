@@ -171,6 +171,28 @@ class SpawnFailureTest {
         assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
     }
 
+    /**
+     * pivot_root(2) cannot make the current root the new root (EBUSY): rootfs("/") is refused
+     * before the spawn, saying so, and not with advice about Propagation.PRIVATE, the default.
+     */
+    @Test
+    void theCurrentRootAsRootfsIsRefusedWithTheCause() throws Exception {
+        var fds = TestSupport.openFds();
+        Path dir = java.nio.file.Files.createTempDirectory("linuxns-root-link");
+        try {
+            Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("root"), Path.of("/"));
+            for (Path root : List.of(Path.of("/"), link)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NamespacedProcessBuilder("true")
+                        .unshare(NamespaceType.MOUNT).rootfs(root).start());
+                assertTrue(e.getMessage().contains("is the current root") && !e.getMessage().contains("Propagation.PRIVATE"), e.getMessage());
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(dir.resolve("root"));
+            java.nio.file.Files.delete(dir);
+        }
+        assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
+    }
+
     @Test
     void closedNamespaceHandleIsRefused() throws Exception {
         Namespace ns = Namespace.ofCurrentThread(NamespaceType.UTS);

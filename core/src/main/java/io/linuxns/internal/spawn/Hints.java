@@ -59,7 +59,16 @@ final class Hints {
             return errno == Errno.ENOSYS ? "read-only binds need mount_setattr (Linux 5.12 or later)" : null;
         }
         if (call.startsWith("pivot_root(")) {
-            return "the new root must be a directory on its own mount, not on a shared mount (use Propagation.PRIVATE)";
+            // The rootfs is bind-mounted onto itself first, so it is always a mount point of its own.
+            return switch (errno) {
+                case Errno.EBUSY -> "the new root is on the current root's own mount (is the rootfs / itself?): pivot_root needs"
+                        + " a directory other than the current root";
+                case Errno.EINVAL -> "pivot_root refuses when / or the new root's parent mount is shared (as with"
+                        + " Propagation.SHARED, or UNCHANGED on a shared /), or when the current root is not a mount point (an"
+                        + " initramfs, or inside a chroot)";
+                case Errno.EPERM -> "pivot_root needs CAP_SYS_ADMIN in the user namespace that owns the mount namespace";
+                default -> null;
+            };
         }
         if (call.startsWith("chdir(")) {
             return errno == Errno.ENOENT ? "the directory does not exist (inside the new root when there is one)" : null;

@@ -120,6 +120,11 @@ public record Request(Exec exec, Streams streams, Namespaces namespaces, IdMaps 
             if (rootfs != null) {
                 if (!rootfs.isAbsolute()) throw new IllegalArgumentException("rootfs must be an absolute path, got \"" + rootfs + "\"");
                 if (!Files.isDirectory(rootfs)) throw new IllegalArgumentException("rootfs " + rootfs + " is not a directory");
+                if (isCurrentRoot(rootfs)) {
+                    // The child would bind / onto itself and chdir there, which still names the old root: EBUSY.
+                    throw new IllegalArgumentException("rootfs " + rootfs + " is the current root: pivot_root(2) cannot make the"
+                            + " root its own new root; give the directory that holds the new root's files, or no rootfs to keep /");
+                }
             }
             for (Mount m : mounts) {
                 if (m instanceof Mount.Bind b && !b.source().isAbsolute()) {
@@ -131,6 +136,15 @@ public record Request(Exec exec, Streams streams, Namespaces namespaces, IdMaps 
 
         boolean any() {
             return !mounts.isEmpty() || rootfs != null;
+        }
+
+        /** Whether {@code dir} is {@code /}, through symbolic links too, as the calling thread sees it. */
+        private static boolean isCurrentRoot(Path dir) {
+            try {
+                return dir.toRealPath().getNameCount() == 0;
+            } catch (java.io.IOException e) {
+                return false; // gone meanwhile: the child's steps will say so
+            }
         }
     }
 
