@@ -31,6 +31,8 @@
 #include <net/if.h>         /* IFF_UP, if_nametoindex */
 #include <linux/close_range.h> /* CLOSE_RANGE_CLOEXEC */
 #include <linux/openat2.h>  /* struct open_how, RESOLVE_* */
+#include <linux/sockios.h>  /* SIOCGSKNS */
+#include <linux/net_namespace.h> /* NETNSA_* (RTM_GETNSID) */
 
 /*
  * memfd_create flags added in Linux 6.3. glibc 2.36 and Debian 12's kernel headers

@@ -110,6 +110,27 @@ public final class Namespace implements AutoCloseable {
         return wrap(fd, type, p);
     }
 
+    /**
+     * Opens the network namespace of a socket that process {@code pid} holds as descriptor
+     * {@code fd}: the socket is duplicated with {@code pidfd_getfd(2)} (Linux 5.6+; needs
+     * ptrace access to the process) and asked with {@code SIOCGSKNS} ({@code socket(7)}). A
+     * socket keeps its namespace alive after every process has left it, so this reaches
+     * namespaces that no {@code /proc/PID/ns} link or bind mount shows, as {@code lsns} does.
+     *
+     * @throws NamespaceException ESRCH, EPERM or EBADF from {@code pidfd_getfd}; ENOTTY if
+     *         the descriptor is not a socket
+     */
+    public static Namespace ofSocket(long pid, int fd) throws NamespaceException {
+        int socket = io.linuxns.internal.NetlinkSocket.duplicateFromProcess(pid, fd);
+        int ns = Native.rawIoctl(socket, LinuxNs.SIOCGSKNS(), 0L);
+        Native.close(socket);
+        if (ns < 0) {
+            throw new NamespaceException("ioctl(fd " + fd + " of pid " + pid + ", SIOCGSKNS)", -ns,
+                    -ns == Errno.ENOTTY ? "the descriptor is not a socket" : null);
+        }
+        return wrap(ns, NamespaceType.NETWORK, "socket fd " + fd + " of pid " + pid);
+    }
+
     private static Namespace openTyped(String path, NamespaceType type) throws NamespaceException {
         return wrap(Native.open(path, O_RDONLY_CLOEXEC, 0), type, path);
     }

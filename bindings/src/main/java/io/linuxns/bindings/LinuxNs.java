@@ -1148,6 +1148,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int RESOLVE_IN_ROOT() {
         return RESOLVE_IN_ROOT;
     }
+    private static final int SIOCGSKNS = (int)35148L;
+    /**
+     * {@snippet lang=c :
+     * #define SIOCGSKNS 35148
+     * }
+     */
+    public static int SIOCGSKNS() {
+        return SIOCGSKNS;
+    }
 
     private static class unshare {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -4398,6 +4407,24 @@ public class LinuxNs extends LinuxNs$shared {
     public static int RTM_GETROUTE() {
         return RTM_GETROUTE;
     }
+    private static final int RTM_NEWNSID = (int)88L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.RTM_NEWNSID = 88
+     * }
+     */
+    public static int RTM_NEWNSID() {
+        return RTM_NEWNSID;
+    }
+    private static final int RTM_GETNSID = (int)90L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.RTM_GETNSID = 90
+     * }
+     */
+    public static int RTM_GETNSID() {
+        return RTM_GETNSID;
+    }
     private static final int RTN_UNICAST = (int)1L;
     /**
      * {@snippet lang=c :
@@ -4583,6 +4610,24 @@ public class LinuxNs extends LinuxNs$shared {
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
+    }
+    private static final int NETNSA_NSID = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.NETNSA_NSID = 1
+     * }
+     */
+    public static int NETNSA_NSID() {
+        return NETNSA_NSID;
+    }
+    private static final int NETNSA_FD = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.NETNSA_FD = 3
+     * }
+     */
+    public static int NETNSA_FD() {
+        return NETNSA_FD;
     }
     private static final int CLOSE_RANGE_CLOEXEC = (int)4L;
     /**

@@ -82,6 +82,33 @@ public final class NetlinkSocket {
     }
 
     /**
+     * Duplicates descriptor {@code targetFd} of process {@code pid} into this process
+     * ({@code pidfd_getfd(2)}, Linux 5.6+; needs ptrace access to the process).
+     *
+     * @return the new file descriptor ({@code O_CLOEXEC})
+     * @throws NamespaceException ESRCH, EPERM, EBADF from the kernel
+     */
+    public static int duplicateFromProcess(long pid, int targetFd) throws NamespaceException {
+        int pidfd = Native.pidfdOpen(pid);
+        try {
+            MemorySegment st = Native.callState();
+            long r = (long) SYSCALL3.invokeExact(st, (long) LinuxNs.SYS_pidfd_getfd(), (long) pidfd, (long) targetFd, 0L);
+            if (r < 0) {
+                int e = Native.errno(st);
+                throw new NamespaceException("pidfd_getfd(pid=" + pid + ", fd=" + targetFd + ")", e,
+                        e == Errno.EPERM ? "taking a descriptor needs ptrace access to the process (same user, or CAP_SYS_PTRACE)" : null);
+            }
+            return (int) r;
+        } catch (NamespaceException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        } finally {
+            Native.close(pidfd);
+        }
+    }
+
+    /**
      * Duplicates the netlink socket that process {@code pid} holds as {@code targetFd} into
      * this process ({@code pidfd_getfd(2)}, Linux 5.6+; needs ptrace access to the process:
      * the same user, or CAP_SYS_PTRACE), then asks for extended and capped acks on it.
@@ -91,24 +118,7 @@ public final class NetlinkSocket {
      *         netlink socket
      */
     public static int takeFromProcess(long pid, int targetFd) throws NamespaceException {
-        int pidfd = Native.pidfdOpen(pid);
-        int fd;
-        try {
-            MemorySegment st = Native.callState();
-            long r = (long) SYSCALL3.invokeExact(st, (long) LinuxNs.SYS_pidfd_getfd(), (long) pidfd, (long) targetFd, 0L);
-            if (r < 0) {
-                int e = Native.errno(st);
-                throw new NamespaceException("pidfd_getfd(pid=" + pid + ", fd=" + targetFd + ")", e,
-                        e == Errno.EPERM ? "taking a descriptor needs ptrace access to the process (same user, or CAP_SYS_PTRACE)" : null);
-            }
-            fd = (int) r;
-        } catch (NamespaceException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.unexpected(t);
-        } finally {
-            Native.close(pidfd);
-        }
+        int fd = duplicateFromProcess(pid, targetFd);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment addr = arena.allocate(sockaddr_nl.layout());
             MemorySegment len = arena.allocateFrom(JAVA_INT, (int) addr.byteSize());

@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
@@ -157,6 +158,26 @@ public final class RtNetlink implements AutoCloseable {
     }
 
     // ---- links ------------------------------------------------------------------------------
+
+    /**
+     * {@return the id that this socket's network namespace gives {@code netns}, or empty if it
+     * has given none} ({@code RTM_GETNSID} with {@code NETNSA_FD}; the {@code NETNSID} of
+     * {@code lsns(8)}, the {@code link-netnsid} of {@code ip link}). Ids are assigned by
+     * {@code ip netns set} or when a link's peer is in {@code netns}; they are local to the
+     * namespace that holds them.
+     */
+    public OptionalInt netnsId(Namespace netns) throws NamespaceException {
+        requireNetwork(netns);
+        int[] id = {-1};
+        request(LinuxNs.RTM_GETNSID(), 0, "RTM_GETNSID(" + netns + ")", m -> {
+            m.reserve(4); // struct rtgenmsg, family AF_UNSPEC, padded to NLMSG_ALIGNTO
+            m.attrInt(LinuxNs.NETNSA_FD(), netns.fd());
+        }, (type, payload) -> {
+            if (type != LinuxNs.RTM_NEWNSID() || payload.byteSize() < 4) return;
+            id[0] = new NlAttributes(payload.asSlice(4)).u32(LinuxNs.NETNSA_NSID(), -1);
+        });
+        return id[0] < 0 ? OptionalInt.empty() : OptionalInt.of(id[0]);
+    }
 
     /** {@return every link of the namespace} ({@code RTM_GETLINK} dump) */
     public List<Link> links() throws NamespaceException {
