@@ -1,36 +1,61 @@
 package io.linuxns.cli;
 
-import io.linuxns.Namespace;
 import io.linuxns.NamespaceException;
 import io.linuxns.NamespaceType;
+import io.linuxns.cli.NamespaceScan.Ns;
+import io.linuxns.cli.NamespaceScan.Proc;
+import io.linuxns.net.RtNetlink;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
- * {@code linuxns ls}: lists namespaces like {@code lsns(8)}, with its default columns
- * NS TYPE NPROCS PID USER COMMAND, its JSON shape ({@code lsns -J}), and a tree of user
- * namespaces ({@code --tree}) built with the {@code NS_GET_PARENT} and {@code NS_GET_USERNS}
- * ioctls ({@code ioctl_ns(2)}), each user namespace followed by the namespaces it owns.
+ * {@code linuxns ls}: lists namespaces like {@code lsns(8)}: its columns, options, table,
+ * raw and JSON layouts, the process tree it draws by default, and the owner and parent trees
+ * of {@code -T} (built with the {@code NS_GET_USERNS} and {@code NS_GET_PARENT} ioctls,
+ * {@code ioctl_ns(2)}). Namespaces that no process is in are listed too when a descriptor, a
+ * socket or a bind mount holds them (see {@link NamespaceScan}).
  */
 @Command(name = "ls", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"List namespaces like lsns(8): NS TYPE NPROCS PID USER COMMAND, one line per namespace that a process is in.",
-                "PID is the lowest pid in the namespace, USER and COMMAND are that process's."},
-        footer = {"", "Examples:", "  linuxns ls --type net", "  linuxns ls --json", "  linuxns ls --tree"})
+        description = {"List namespaces like lsns(8): NS TYPE NPROCS PID USER COMMAND, one line per namespace.",
+                "PID is the lowest pid in the namespace, USER and COMMAND are that process's; a namespace that no process",
+                "is in but that a descriptor, a socket or a bind mount keeps alive has NPROCS 0.",
+                "With a NAMESPACE (an inode), the processes in it."},
+        footer = {"", "Columns: NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS",
+                "", "Examples:", "  linuxns ls --type net", "  linuxns ls -n -r -o NS,TYPE,NSFS --filter 'NPROCS == 0'",
+                "  linuxns ls --json", "  linuxns ls --tree"})
 final class LsCommand implements Callable<Integer> {
+    /** The columns of lsns, with how it aligns them and whether JSON shows them as numbers. */
+    enum Column {
+        NS(true, true), TYPE(false, false), PATH(false, false), NPROCS(true, true), PID(true, true),
+        PPID(true, true), COMMAND(false, false), UID(true, true), USER(false, false), NETNSID(true, false),
+        NSFS(false, false), PNS(true, true), ONS(true, true);
+
+        final boolean right, number;
+
+        Column(boolean right, boolean number) {
+            this.right = right;
+            this.number = number;
+        }
+    }
+
+    private enum Tree { NONE, PROCESS, OWNER, PARENT }
+
     @Mixin
     DebugOption debug;
 
@@ -40,165 +65,336 @@ final class LsCommand implements Callable<Integer> {
     @Option(names = {"-t", "--type"}, paramLabel = "TYPE", description = "Only namespaces of TYPE: mnt, net, ipc, user, pid, uts, cgroup, time (repeatable).")
     List<String> types = new ArrayList<>();
 
+    @Option(names = {"-p", "--task"}, paramLabel = "PID", description = "Only the namespaces that process PID is in.")
+    String task;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "LIST", description = "The columns, comma-separated; +LIST adds them to the default ones (repeatable).")
+    List<String> output = new ArrayList<>();
+
+    @Option(names = "--output-all", description = "All columns.")
+    boolean outputAll;
+
+    @Option(names = {"-n", "--noheadings"}, description = "No header line.")
+    boolean noHeadings;
+
+    @Option(names = {"-r", "--raw"}, description = "Raw output: one space between cells, special characters as \\xNN, no wrapping.")
+    boolean raw;
+
     @Option(names = {"-J", "--json"}, description = "JSON output, shaped like lsns -J.")
     boolean json;
 
-    @Option(names = {"-T", "--tree"}, description = "Tree of user namespaces (parent and child), each followed by the namespaces it owns.")
-    boolean tree;
+    @Option(names = {"-l", "--list"}, description = "A list, not the process tree drawn by default.")
+    boolean list;
+
+    @Option(names = {"-u", "--notruncate"}, description = "Do not truncate the cells (they are never truncated here: there is no terminal width to fit).")
+    boolean noTruncate;
+
+    @Option(names = {"-W", "--nowrap"}, description = "Several NSFS mount points on one line, comma-separated, not one per line.")
+    boolean noWrap;
+
+    @Option(names = {"-P", "--persistent"}, description = "Only the namespaces that no process is in.")
+    boolean persistent;
+
+    @Option(names = {"-T", "--tree"}, arity = "0..1", paramLabel = "RELATION", preprocessor = AttachedValueOnly.class,
+            description = "A tree: owner (the default: each user namespace followed by the namespaces it owns), parent, or process.")
+    String treeType;
+
+    @Option(names = {"-Q", "--filter"}, paramLabel = "EXPR", description = "Only the lines for which EXPR holds, in lsns's syntax: NPROCS == 0 and TYPE == 'net'.")
+    String filter;
+
+    @Parameters(arity = "0..1", paramLabel = "NAMESPACE", description = "A namespace inode: list the processes in it.")
+    String namespace;
+
+    /** One output line: a namespace and the process shown with it (null if none). */
+    private record Row(Ns ns, Proc proc) {}
+
+    private NamespaceScan scan;
+    private Accounts accounts;
+    private RtNetlink netlink;
+    private final Map<Long, String> netnsIds = new HashMap<>();
 
     @Override
     public Integer call() throws Exception {
-        if (json && tree) throw CliException.usage("--json and --tree cannot be combined");
         Set<NamespaceType> wanted = EnumSet.noneOf(NamespaceType.class);
         for (String t : types) {
             wanted.add(NamespaceType.ofProcName(t).orElseThrow(() -> CliException.usage("unknown namespace type: " + t)));
         }
+        boolean net = wanted.contains(NamespaceType.NETWORK);
         if (wanted.isEmpty()) wanted = EnumSet.allOf(NamespaceType.class);
-        PrintWriter out = spec.commandLine().getOut();
-        Accounts accounts = Accounts.load();
-        if (tree) {
-            Set<NamespaceType> scanned = EnumSet.copyOf(wanted);
-            scanned.add(NamespaceType.USER); // the skeleton of the tree
-            printTree(out, NamespaceScan.scan(scanned), wanted, accounts);
-        } else {
-            List<NamespaceScan.Entry> entries = NamespaceScan.scan(wanted);
-            if (json) printJson(out, entries, accounts);
-            else printTable(out, rows(entries, accounts, Map.of()));
+        long taskPid = task == null ? 0 : number(task, "invalid PID argument");
+        long nsInode = 0;
+        if (namespace != null) {
+            if (task != null) throw CliException.usage("--task is mutually exclusive with <namespace>");
+            nsInode = number(namespace, "invalid namespace argument");
         }
-        out.flush();
+        Tree tree = Tree.NONE;
+        if (treeType != null) {
+            tree = switch (treeType.startsWith("=") ? treeType.substring(1) : treeType) {
+                case AttachedValueOnly.NONE, "owner" -> Tree.OWNER;
+                case "parent" -> Tree.PARENT;
+                case "process" -> Tree.PROCESS;
+                default -> throw CliException.usage("unknown tree type: " + treeType);
+            };
+        }
+        RowFilter rowFilter = filter == null ? null : RowFilter.parse(filter);
+
+        List<Column> columns = new ArrayList<>();
+        if (outputAll) columns.addAll(List.of(Column.values()));
+        boolean explicit = !columns.isEmpty() || output.stream().anyMatch(o -> !o.startsWith("+"));
+        if (!explicit) {
+            if (namespace != null) columns.addAll(List.of(Column.PID, Column.PPID, Column.USER, Column.COMMAND));
+            else {
+                columns.addAll(List.of(Column.NS, Column.TYPE, Column.NPROCS, Column.PID, Column.USER));
+                if (net) columns.addAll(List.of(Column.NETNSID, Column.NSFS));
+                columns.add(Column.COMMAND);
+            }
+            if (tree == Tree.NONE && !list) tree = Tree.PROCESS;
+        }
+        for (String o : output) {
+            for (String name : (o.startsWith("+") ? o.substring(1) : o).split(",")) {
+                if (name.isEmpty()) continue;
+                try {
+                    columns.add(Column.valueOf(name.toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw CliException.usage("unknown column: " + name);
+                }
+            }
+        }
+        if (rowFilter != null) {
+            for (String h : rowFilter.holders()) {
+                try {
+                    Column.valueOf(h);
+                } catch (IllegalArgumentException e) {
+                    throw CliException.usage("unknown column: " + h);
+                }
+            }
+        }
+        if (raw) noWrap = true;
+
+        accounts = Accounts.load();
+        Set<NamespaceType> scanned = EnumSet.copyOf(wanted);
+        scan = NamespaceScan.scan(scanned);
+        try {
+            if (columns.contains(Column.NETNSID) || (rowFilter != null && rowFilter.holders().contains("NETNSID"))) {
+                try {
+                    netlink = RtNetlink.open();
+                } catch (NamespaceException e) {
+                    netlink = null; // NETNSID shows as "unassigned", as lsns shows it without netlink
+                }
+            }
+            List<Row> rows = new ArrayList<>();
+            if (namespace != null) {
+                Ns ns = scan.namespaces.get(nsInode);
+                if (ns == null) throw new CliException(ExitCodes.USAGE, "not found namespace: " + nsInode);
+                for (Proc p : ns.procs) rows.add(new Row(ns, p));
+            } else {
+                for (Ns ns : scan.namespaces.values()) {
+                    if (taskPid != 0 && ns.procs.stream().noneMatch(p -> p.pid() == taskPid)) continue;
+                    if (persistent && !ns.procs.isEmpty()) continue;
+                    rows.add(new Row(ns, ns.first().orElse(null)));
+                }
+            }
+            if (rowFilter != null) rows.removeIf(r -> !rowFilter.test(name -> cell(Column.valueOf(name), r)));
+            List<Node> nodes = tree(rows, tree);
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) printJson(out, nodes, columns);
+            else printTable(out, nodes, columns, tree);
+            out.flush();
+        } finally {
+            if (netlink != null) netlink.close();
+        }
         return 0;
     }
 
-    private static List<String[]> rows(List<NamespaceScan.Entry> entries, Accounts accounts, Map<Long, String> prefixes) {
-        List<String[]> rows = new ArrayList<>();
-        for (NamespaceScan.Entry e : entries) {
-            rows.add(new String[] {prefixes.getOrDefault(e.inode(), "") + e.inode(), e.type().procName(),
-                    e.nprocs() == 0 ? "" : Integer.toString(e.nprocs()), e.pid() <= 0 ? "" : Long.toString(e.pid()),
-                    e.uid() < 0 ? "" : accounts.userName(e.uid()), e.command()});
+    private static long number(String s, String what) throws CliException {
+        try {
+            long v = Long.parseLong(s);
+            if (v > 0) return v;
+        } catch (NumberFormatException e) {
+            // the message below
         }
-        return rows;
+        throw CliException.usage(what + ": '" + s + "'");
     }
 
-    /** Columns as lsns aligns them: numbers right, text left, the last column unpadded. */
-    private static void printTable(PrintWriter out, List<String[]> rows) {
-        String[] header = {"NS", "TYPE", "NPROCS", "PID", "USER", "COMMAND"};
-        boolean[] right = {false, false, true, true, false, false};
-        int[] w = new int[header.length];
-        List<String[]> all = new ArrayList<>();
-        all.add(header);
-        all.addAll(rows);
-        for (String[] r : all) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
-        for (String[] r : all) {
+    /** The text of a cell, as lsns fills it; empty for an empty cell. */
+    private String cell(Column c, Row r) {
+        Ns ns = r.ns();
+        Proc p = r.proc();
+        return switch (c) {
+            case NS -> Long.toString(ns.inode);
+            case TYPE -> ns.type.procName();
+            case PATH -> p == null ? "" : "/proc/" + p.pid() + "/ns/" + ns.type.procName();
+            case NPROCS -> Integer.toString(ns.procs.size());
+            case PID -> p == null ? "" : Long.toString(p.pid());
+            case PPID -> p == null ? "" : Long.toString(p.ppid());
+            case COMMAND -> p == null ? "" : p.command();
+            case UID -> Long.toString(uid(r));
+            case USER -> uid(r) < 0 ? "" : accounts.userName(uid(r));
+            case NETNSID -> ns.type == NamespaceType.NETWORK ? netnsIds.computeIfAbsent(ns.inode, k -> NamespaceScan.netnsId(netlink, ns)) : "";
+            case NSFS -> String.join(noWrap ? "," : "\n", scan.nsfsTargets(ns));
+            case PNS -> Long.toString(ns.parent());
+            case ONS -> Long.toString(ns.owner());
+        };
+    }
+
+    private static long uid(Row r) {
+        return r.proc() != null ? r.proc().uid() : r.ns().uidFallback;
+    }
+
+    /** A line and the lines drawn under it. */
+    private record Node(Row row, List<Node> children) {}
+
+    /**
+     * Arranges the rows as lsns does: under the line of the parent process ({@code process}),
+     * of the owning user namespace ({@code owner}), or of the parent namespace, else the owner
+     * ({@code parent}). A line whose relative has no line of its own stays at the top.
+     * Relatives that are listed nowhere (an owner no process is in) are not added.
+     */
+    private List<Node> tree(List<Row> rows, Tree tree) {
+        List<Node> roots = new ArrayList<>();
+        Map<Long, Node> byPid = new HashMap<>();
+        Map<Long, Node> byNs = new LinkedHashMap<>();
+        List<Node> all = new ArrayList<>();
+        for (Row r : rows) {
+            Node n = new Node(r, new ArrayList<>());
+            all.add(n);
+            if (tree == Tree.PROCESS) {
+                Node parent = r.proc() == null ? null : byPid.get(r.proc().ppid());
+                (parent == null ? roots : parent.children()).add(n);
+                if (r.proc() != null) byPid.put(r.proc().pid(), n);
+            } else if (tree == Tree.NONE) {
+                roots.add(n);
+            } else {
+                byNs.put(r.ns().inode, n);
+            }
+        }
+        if (tree == Tree.OWNER || tree == Tree.PARENT) {
+            for (Node n : all) {
+                Ns ns = n.row().ns();
+                Node up = null;
+                if (tree == Tree.PARENT) up = byNs.get(ns.parent());
+                if (up == null && (tree == Tree.OWNER || ns.type != NamespaceType.USER)) up = byNs.get(ns.owner());
+                if (up == null || up == n || isBelow(up, n)) roots.add(n);
+                else up.children().add(n);
+            }
+        }
+        return roots;
+    }
+
+    private static boolean isBelow(Node candidate, Node top) {
+        for (Node c : top.children()) if (c == candidate || isBelow(candidate, c)) return true;
+        return false;
+    }
+
+    /**
+     * The layout of libsmartcols as lsns uses it: one space between columns, numbers
+     * right-aligned, the last column unpadded; the tree drawn in COMMAND (process tree) or NS
+     * (owner and parent trees, then left-aligned); NSFS one mount point per line unless
+     * {@code --nowrap}; {@code --raw} without padding, spaces and the like as {@code \xNN}.
+     */
+    private void printTable(PrintWriter out, List<Node> roots, List<Column> columns, Tree tree) {
+        Column treeColumn = tree == Tree.PROCESS ? Column.COMMAND : tree == Tree.NONE ? null : Column.NS;
+        List<String[]> lines = new ArrayList<>();
+        List<String[]> flat = new ArrayList<>();
+        flatten(roots, false, "", columns, treeColumn, flat);
+        for (String[] cells : flat) {
+            // A cell of several lines (NSFS) continues on lines of its own, the other cells empty.
+            int height = 1;
+            for (String c : cells) height = Math.max(height, raw ? 1 : c.split("\n", -1).length);
+            for (int h = 0; h < height; h++) {
+                String[] line = new String[cells.length];
+                for (int i = 0; i < cells.length; i++) {
+                    String[] parts = raw ? new String[] {cells[i]} : cells[i].split("\n", -1);
+                    line[i] = h < parts.length ? parts[h] : "";
+                }
+                lines.add(line);
+            }
+        }
+        if (!noHeadings) {
+            String[] header = new String[columns.size()];
+            for (int i = 0; i < header.length; i++) header[i] = columns.get(i).name();
+            lines.add(0, header);
+        }
+        if (raw) {
+            for (String[] l : lines) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < l.length; i++) {
+                    if (i > 0) sb.append(' ');
+                    sb.append(rawEncode(l[i]));
+                }
+                out.println(sb);
+            }
+            return;
+        }
+        int[] w = new int[columns.size()];
+        for (String[] l : lines) for (int i = 0; i < l.length; i++) w[i] = Math.max(w[i], l[i].codePointCount(0, l[i].length()));
+        for (String[] l : lines) {
             StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
+            for (int i = 0; i < l.length; i++) {
                 if (i > 0) sb.append(' ');
-                if (i == r.length - 1) sb.append(r[i]);
-                else if (right[i]) sb.append(" ".repeat(w[i] - r[i].length())).append(r[i]);
-                else sb.append(r[i]).append(" ".repeat(w[i] - r[i].length()));
+                int pad = w[i] - l[i].codePointCount(0, l[i].length());
+                boolean right = columns.get(i).right && columns.get(i) != treeColumn;
+                if (right) sb.append(" ".repeat(pad)).append(l[i]);
+                else if (i == l.length - 1) sb.append(l[i]);
+                else sb.append(l[i]).append(" ".repeat(pad));
             }
             out.println(sb.toString().stripTrailing());
         }
     }
 
-    private static void printJson(PrintWriter out, List<NamespaceScan.Entry> entries, Accounts accounts) {
+    /** Depth first, each line's tree cell prefixed with its branch, as libsmartcols draws it. */
+    private void flatten(List<Node> nodes, boolean nested, String indent, List<Column> columns, Column treeColumn, List<String[]> out) {
+        for (int k = 0; k < nodes.size(); k++) {
+            Node n = nodes.get(k);
+            boolean last = k == nodes.size() - 1;
+            String branch = nested ? indent + (last ? "└─" : "├─") : "";
+            String[] cells = new String[columns.size()];
+            for (int i = 0; i < cells.length; i++) {
+                cells[i] = cell(columns.get(i), n.row());
+                if (columns.get(i) == treeColumn) cells[i] = branch + cells[i];
+            }
+            out.add(cells);
+            flatten(n.children(), true, nested ? indent + (last ? "  " : "│ ") : "", columns, treeColumn, out);
+        }
+    }
+
+    /** libsmartcols's raw encoding: bytes that are not printable ASCII, space and backslash as \xNN. */
+    private static String rawEncode(String s) {
+        StringBuilder b = new StringBuilder();
+        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if (c <= 0x20 || c >= 0x7f || c == '\\') b.append(String.format("\\x%02x", c));
+            else b.append((char) c);
+        }
+        return b.toString();
+    }
+
+    /** JSON as lsns -J prints it: numbers unquoted, empty cells null, children nested. */
+    private void printJson(PrintWriter out, List<Node> roots, List<Column> columns) {
         out.println("{");
         out.println("   \"namespaces\": [");
-        for (int i = 0; i < entries.size(); i++) {
-            NamespaceScan.Entry e = entries.get(i);
-            out.println("      {");
-            out.println("         \"ns\": " + e.inode() + ",");
-            out.println("         \"type\": " + Json.string(e.type().procName()) + ",");
-            out.println("         \"nprocs\": " + e.nprocs() + ",");
-            out.println("         \"pid\": " + e.pid() + ",");
-            out.println("         \"user\": " + (e.uid() < 0 ? "null" : Json.string(accounts.userName(e.uid()))) + ",");
-            out.println("         \"command\": " + Json.string(e.command()));
-            out.println("      }" + (i < entries.size() - 1 ? "," : ""));
-        }
+        printObjects(out, roots, columns, "      ");
         out.println("   ]");
         out.println("}");
     }
 
-    /**
-     * The user namespaces found, completed with their ancestors (which may hold no process),
-     * linked by NS_GET_PARENT; under each, the namespaces of the wanted types it owns
-     * (NS_GET_USERNS). A namespace whose relatives we may not see hangs from the top.
-     */
-    private static void printTree(PrintWriter out, List<NamespaceScan.Entry> entries, Set<NamespaceType> wanted, Accounts accounts) {
-        Map<Long, NamespaceScan.Entry> users = new TreeMap<>();
-        Map<Long, Long> parentOf = new HashMap<>();
-        Map<Long, List<NamespaceScan.Entry>> owned = new HashMap<>();
-        List<NamespaceScan.Entry> others = new ArrayList<>();
-        for (NamespaceScan.Entry e : entries) {
-            if (e.type() == NamespaceType.USER) users.put(e.inode(), e);
-            else others.add(e);
-        }
-        for (NamespaceScan.Entry u : List.copyOf(users.values())) {
-            // Walk up from each user namespace that has a process, adding ancestors as we meet them.
-            try (Namespace ns = Namespace.ofProcess(u.pid(), NamespaceType.USER)) {
-                Namespace cur = ns;
-                while (true) {
-                    Namespace parent;
-                    try {
-                        parent = cur.parent();
-                    } catch (NamespaceException top) {
-                        break; // EPERM: the root, or the top of what we may see
-                    }
-                    parentOf.put(cur.inode(), parent.inode());
-                    boolean known = users.containsKey(parent.inode());
-                    users.putIfAbsent(parent.inode(), new NamespaceScan.Entry(parent.inode(), NamespaceType.USER, 0, 0, -1, ""));
-                    if (cur != ns) cur.close();
-                    cur = parent;
-                    if (known) break;
-                }
-                if (cur != ns) cur.close();
-            } catch (NamespaceException gone) {
-                // The process ended or may not be inspected: it shows at the top level.
+    private void printObjects(PrintWriter out, List<Node> nodes, List<Column> columns, String indent) {
+        for (int k = 0; k < nodes.size(); k++) {
+            Node n = nodes.get(k);
+            out.println(indent + (k == 0 ? "{" : "},{"));
+            for (int i = 0; i < columns.size(); i++) {
+                Column c = columns.get(i);
+                String v = cell(c, n.row());
+                String value = v.isEmpty() ? "null" : c.number ? v : Json.string(c == Column.NSFS ? v.replace('\n', ',') : v);
+                boolean more = i < columns.size() - 1 || !n.children().isEmpty();
+                out.println(indent + "   " + Json.string(c.name().toLowerCase(Locale.ROOT)) + ": " + value + (more ? "," : ""));
+            }
+            if (!n.children().isEmpty()) {
+                out.println(indent + "   \"children\": [");
+                printObjects(out, n.children(), columns, indent + "      ");
+                out.println(indent + "   ]");
             }
         }
-        for (NamespaceScan.Entry e : others) {
-            if (!wanted.contains(e.type())) continue;
-            long owner = -1;
-            try (Namespace ns = Namespace.ofProcess(e.pid(), e.type()); Namespace u = ns.owner()) {
-                owner = u.inode();
-            } catch (NamespaceException gone) {
-                // unknown owner: listed at the top level
-            }
-            owned.computeIfAbsent(owner, k -> new ArrayList<>()).add(e);
-        }
-        Map<Long, List<Long>> children = new LinkedHashMap<>();
-        List<Long> roots = new ArrayList<>();
-        for (long u : users.keySet()) {
-            Long p = parentOf.get(u);
-            if (p == null || !users.containsKey(p)) roots.add(u);
-            else children.computeIfAbsent(p, k -> new ArrayList<>()).add(u);
-        }
-        List<NamespaceScan.Entry> ordered = new ArrayList<>();
-        Map<Long, String> prefixes = new HashMap<>();
-        for (long r : roots) walk(r, "", "", users, children, owned, ordered, prefixes);
-        // Owned by a user namespace that no process is in (nor below): listed at the top level
-        // rather than dropped, as are those whose owner could not be asked.
-        for (Map.Entry<Long, List<NamespaceScan.Entry>> group : owned.entrySet()) {
-            if (!users.containsKey(group.getKey())) ordered.addAll(group.getValue());
-        }
-        printTable(out, rows(ordered, accounts, prefixes));
-    }
-
-    private static void walk(long user, String prefix, String childPrefix, Map<Long, NamespaceScan.Entry> users,
-                             Map<Long, List<Long>> children, Map<Long, List<NamespaceScan.Entry>> owned,
-                             List<NamespaceScan.Entry> ordered, Map<Long, String> prefixes) {
-        ordered.add(users.get(user));
-        prefixes.put(user, prefix);
-        List<NamespaceScan.Entry> mine = owned.getOrDefault(user, List.of());
-        List<Long> kids = children.getOrDefault(user, List.of());
-        int n = mine.size() + kids.size(), i = 0;
-        for (NamespaceScan.Entry e : mine) {
-            boolean last = ++i == n;
-            ordered.add(e);
-            prefixes.put(e.inode(), childPrefix + (last ? "└─" : "├─"));
-        }
-        for (long k : kids) {
-            boolean last = ++i == n;
-            walk(k, childPrefix + (last ? "└─" : "├─"), childPrefix + (last ? "  " : "│ "), users, children, owned, ordered, prefixes);
-        }
+        if (!nodes.isEmpty()) out.println(indent + "}");
     }
 }
