@@ -310,13 +310,12 @@ final class LsCommand implements Callable<Integer> {
                 lines.add(line);
             }
         }
-        if (!noHeadings) {
-            String[] header = new String[columns.size()];
-            for (int i = 0; i < header.length; i++) header[i] = columns.get(i).name();
-            lines.add(0, header);
-        }
+        // The header counts in the widths even when not printed, as in libsmartcols.
+        String[] header = new String[columns.size()];
+        for (int i = 0; i < header.length; i++) header[i] = columns.get(i).name();
+        lines.add(0, header);
         if (raw) {
-            for (String[] l : lines) {
+            for (String[] l : noHeadings ? lines.subList(1, lines.size()) : lines) {
                 StringBuilder sb = new StringBuilder();
                 for (int i = 0; i < l.length; i++) {
                     if (i > 0) sb.append(' ');
@@ -328,7 +327,7 @@ final class LsCommand implements Callable<Integer> {
         }
         int[] w = new int[columns.size()];
         for (String[] l : lines) for (int i = 0; i < l.length; i++) w[i] = Math.max(w[i], l[i].codePointCount(0, l[i].length()));
-        for (String[] l : lines) {
+        for (String[] l : noHeadings ? lines.subList(1, lines.size()) : lines) {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < l.length; i++) {
                 if (i > 0) sb.append(' ');
