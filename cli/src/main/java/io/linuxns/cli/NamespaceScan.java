@@ -100,7 +100,18 @@ final class NamespaceScan {
     final Map<Long, Proc> processes = new LinkedHashMap<>();
     final List<NsfsMount> mounts = new ArrayList<>();
 
+    /** The device of nsfs, where every namespace file lives; -1 if unknown. */
+    private final long nsfsDevice = nsfsDevice();
+
     private NamespaceScan() {}
+
+    private static long nsfsDevice() {
+        try {
+            return ((Number) Files.getAttribute(Path.of("/proc/self/ns/user"), "unix:dev")).longValue();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
 
     /** Scans /proc for the namespaces of {@code types}; sorted by inode, as lsns sorts them. */
     static NamespaceScan scan(Set<NamespaceType> types) throws IOException {
@@ -170,8 +181,23 @@ final class NamespaceScan {
                 }
                 Optional<NamespaceType> t = typeOf(link);
                 long inode = inodeOf(link);
-                if (t.isEmpty() || inode < 0 || !types.contains(t.get()) || namespaces.containsKey(inode)) continue;
-                addHeld(inode, t.get(), () -> Namespace.open(fd));
+                if (t.isPresent() && inode >= 0) {
+                    if (types.contains(t.get()) && !namespaces.containsKey(inode)) addHeld(inode, t.get(), () -> Namespace.open(fd));
+                } else if (link.startsWith("/") && nsfsDevice >= 0) {
+                    // A namespace file opened through a bind mount links to the mount's path,
+                    // also once unmounted: only its device says it is nsfs, as lsns checks.
+                    try {
+                        Map<String, Object> st = Files.readAttributes(fd, "unix:dev,ino");
+                        if (((Number) st.get("dev")).longValue() != nsfsDevice) continue;
+                        long ino = ((Number) st.get("ino")).longValue();
+                        if (namespaces.containsKey(ino)) continue;
+                        try (Namespace ns = Namespace.open(fd)) {
+                            if (types.contains(ns.type())) addHeld(ino, ns.type(), () -> Namespace.open(fd));
+                        }
+                    } catch (IOException e) {
+                        // closed meanwhile
+                    }
+                }
             }
         } catch (IOException | RuntimeException e) {
             // gone, or not ours to inspect
