@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * A {@code -Q/--filter} expression in the syntax of util-linux's libsmartcols
  * ({@code scols-filter(5)}): column names (holders), numbers, quoted strings, the operators
  * {@code == != < <= > >= =~ !~} (and {@code eq ne lt le gt ge}), {@code and}/{@code &&},
- * {@code or}/{@code ||}, {@code not}/{@code !} and parentheses. A column name alone is true
+ * {@code or}/{@code ||}, {@code not}/{@code !}, parentheses, {@code true}/{@code false} and
+ * size suffixes ({@code 4K}, {@code 1MiB}: powers of 1024). A column name alone is true
  * when its cell is not empty. Cells are compared as numbers when both sides are numbers,
  * otherwise as strings, which is how libsmartcols compares a number column with a number.
  */
@@ -150,13 +151,27 @@ final class RowFilter {
             return n;
         }
         if (t.startsWith("\u0000")) return new Literal(t.substring(1)); // a quoted string
-        if (!t.isEmpty() && (Character.isDigit(t.charAt(0)) || t.charAt(0) == '-')) return new Literal(t);
-        if (t.matches("[A-Za-z_][A-Za-z0-9_.%-]*")) {
+        if (t.equalsIgnoreCase("true")) return new Literal("1");
+        if (t.equalsIgnoreCase("false")) return new Literal("");
+        if (!t.isEmpty() && Character.isDigit(t.charAt(0))) return new Literal(size(t));
+        if (t.matches("[A-Za-z][A-Za-z0-9_.%:/-]*")) {
             String name = t.toUpperCase();
             holders.add(name);
             return new Holder(name);
         }
         throw error("unexpected '" + t + "'");
+    }
+
+    /** An integer with an optional size suffix (K, M, ... or KiB, MiB, ...: powers of 1024), or a float. */
+    private static String size(String t) {
+        java.util.regex.Matcher m = Pattern.compile("([0-9]+)([KMGTPEZY])(iB)?").matcher(t);
+        if (!m.matches()) {
+            if (number(t) == null) throw error("bad number '" + t + "'");
+            return t;
+        }
+        java.math.BigInteger v = new java.math.BigInteger(m.group(1))
+                .shiftLeft(10 * (1 + "KMGTPEZY".indexOf(m.group(2).charAt(0))));
+        return v.toString();
     }
 
     private String peek() {
