@@ -42,13 +42,16 @@ import java.util.concurrent.Callable;
 final class LsCommand implements Callable<Integer> {
     /** The columns of lsns, with how it aligns them and whether JSON shows them as numbers. */
     enum Column {
-        NS(true, true), TYPE(false, false), PATH(false, false), NPROCS(true, true), PID(true, true),
-        PPID(true, true), COMMAND(false, false), UID(true, true), USER(false, false), NETNSID(true, false),
-        NSFS(false, false), PNS(true, true), ONS(true, true);
+        NS(10, true, true), TYPE(5, false, false), PATH(0, false, false), NPROCS(5, true, true), PID(5, true, true),
+        PPID(5, true, true), COMMAND(0, false, false), UID(0, true, true), USER(0, false, false), NETNSID(0, true, false),
+        NSFS(0, false, false), PNS(10, true, true), ONS(10, true, true);
 
+        /** lsns's width hint: the width of a column whose cells are wider than its header but narrower than this. */
+        final int hint;
         final boolean right, number;
 
-        Column(boolean right, boolean number) {
+        Column(int hint, boolean right, boolean number) {
+            this.hint = hint;
             this.right = right;
             this.number = number;
         }
@@ -326,7 +329,14 @@ final class LsCommand implements Callable<Integer> {
             return;
         }
         int[] w = new int[columns.size()];
-        for (String[] l : lines) for (int i = 0; i < l.length; i++) w[i] = Math.max(w[i], l[i].codePointCount(0, l[i].length()));
+        for (String[] l : lines.subList(1, lines.size())) for (int i = 0; i < l.length; i++) w[i] = Math.max(w[i], l[i].codePointCount(0, l[i].length()));
+        // libsmartcols (2.38, as installed with lsns here) off a terminal: at least the header's
+        // width, and the hint when the cells are wider than the header but narrower than it.
+        for (int i = 0; i < w.length; i++) {
+            int min = header[i].length(), hint = columns.get(i).hint;
+            if (w[i] < min) w[i] = min;
+            else if (w[i] < hint && min < hint) w[i] = hint;
+        }
         for (String[] l : noHeadings ? lines.subList(1, lines.size()) : lines) {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < l.length; i++) {
