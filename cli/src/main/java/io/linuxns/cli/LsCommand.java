@@ -33,8 +33,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "ls", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"List namespaces like lsns(8): NS TYPE NPROCS PID USER COMMAND, one line per namespace.",
-                "PID is the lowest pid in the namespace, USER and COMMAND are that process's; a namespace that no process",
-                "is in but that a descriptor, a socket or a bind mount keeps alive has NPROCS 0.",
+                "PID is the lowest pid in the namespace, USER and COMMAND are that process's.",
+                "A namespace no process is in, kept alive by a descriptor, a socket or a bind mount, has NPROCS 0.",
                 "With a NAMESPACE (an inode), the processes in it."},
         footer = {"", "Columns: NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS",
                 "", "Examples:", "  linuxns ls --type net", "  linuxns ls -n -r -o NS,TYPE,NSFS --filter 'NPROCS == 0'",
