@@ -146,6 +146,23 @@ class RtNetlinkTest {
     }
 
     @Test
+    void netnsIdIsGivenToThePeersNamespaceOfAVeth() throws Exception {
+        try (NamespaceExecutor a = NamespaceExecutor.unshare(NET);
+             NamespaceExecutor b = NamespaceExecutor.unshare(NET);
+             Namespace bNet = b.namespace(NamespaceType.NETWORK);
+             Namespace aNet = a.namespace(NamespaceType.NETWORK);
+             Namespace uts = Namespace.ofCurrentThread(NamespaceType.UTS);
+             RtNetlink ra = RtNetlink.open(a)) {
+            assertEquals(java.util.OptionalInt.empty(), ra.netnsId(bNet), "no id before anything links the two");
+            ra.createVethPair("n0", "n1", bNet);
+            ra.link("n0"); // reporting the link's peer (link-netnsid) gives b an id in a
+            assertTrue(ra.netnsId(bNet).isPresent(), "b has an id in a once a's veth has its peer there");
+            assertThrows(IllegalArgumentException.class, () -> ra.netnsId(uts));
+            assertEquals(java.util.OptionalInt.empty(), ra.netnsId(aNet), "a namespace has no id for itself");
+        }
+    }
+
+    @Test
     void bridgePortsAndIpv6AddressesAndRoutes() throws Exception {
         try (NamespaceExecutor ex = NamespaceExecutor.unshare(NET);
              RtNetlink rt = RtNetlink.open(ex)) {
