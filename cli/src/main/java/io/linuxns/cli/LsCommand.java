@@ -394,7 +394,7 @@ final class LsCommand implements Callable<Integer> {
             for (int i = 0; i < columns.size(); i++) {
                 Column c = columns.get(i);
                 String v = cell(c, n.row());
-                String value = v.isEmpty() ? "null" : c.number ? v : Json.string(c == Column.NSFS ? v.replace('\n', ',') : v);
+                String value = v.isEmpty() ? "null" : c.number ? v : Json.string(v); // several NSFS mount points: "\n"-separated, as lsns -J
                 boolean more = i < columns.size() - 1 || !n.children().isEmpty();
                 out.println(indent + "   " + Json.string(c.name().toLowerCase(Locale.ROOT)) + ": " + value + (more ? "," : ""));
             }
