@@ -2,7 +2,7 @@
 # Runs util-linux's own tests of lsns (and, once they pass, of unshare and nsenter) against
 # linuxns, from a util-linux source checkout: the tests are GPL and stay in that tree.
 #
-#   dev/util-linux-tests.sh UTIL_LINUX_SRC [TEST...]      (as root; default TEST: lsns)
+#   cli/util-linux-tests.sh UTIL_LINUX_SRC [TEST...]      (as root; default TEST: lsns)
 #
 # It builds in UTIL_LINUX_SRC the helpers the tests need (test_mkfds, test_sysinfo) and the
 # util-linux tools that drive them (lsfd; unshare for lsns/ioctl_ns), points TS_CMD_LSNS at a
@@ -10,7 +10,7 @@
 # The system's mount and umount serve the nsfs test. CI cannot fetch util-linux: run by hand.
 set -euo pipefail
 
-src=${1:?usage: dev/util-linux-tests.sh UTIL_LINUX_SRC [TEST...]}
+src=${1:?usage: cli/util-linux-tests.sh UTIL_LINUX_SRC [TEST...]}
 shift
 tests=("$@")
 [[ ${#tests[@]} -gt 0 ]] || tests=(lsns)
