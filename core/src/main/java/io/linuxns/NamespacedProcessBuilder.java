@@ -411,10 +411,21 @@ public final class NamespacedProcessBuilder {
         return this;
     }
 
-    /** Keeps the caller's descriptor {@code parentFd} open in the child as {@code childFd}. */
+    /**
+     * Keeps the caller's descriptor {@code parentFd} open in the child as {@code childFd}.
+     *
+     * @throws IllegalArgumentException if {@code childFd} is a stdio number (0-2, see the
+     *         redirects), or was already given to an earlier call: one number holds one
+     *         descriptor, and the earlier call would silently lose
+     */
     public NamespacedProcessBuilder passFd(int parentFd, int childFd) {
         if (parentFd < 0 || childFd < 3) {
             throw new IllegalArgumentException("passFd(" + parentFd + ", " + childFd + "): use redirects for stdio (0-2)");
+        }
+        Integer earlier = passFds.get(childFd);
+        if (earlier != null) {
+            throw new IllegalArgumentException("passFd(" + earlier + ", " + childFd + ") and passFd(" + parentFd + ", " + childFd
+                    + "): child fd " + childFd + " can hold only one descriptor; pass the other one as another number");
         }
         passFds.put(childFd, parentFd);
         return this;
