@@ -68,10 +68,11 @@ class ProcessThreadsTest {
             });
         }
         assertNotEquals(hostNet, executorNet);
-        for (Ran r : List.of(viaProcess.get(10, TimeUnit.SECONDS), viaHandle.get(10, TimeUnit.SECONDS))) {
-            assertNotEquals(executorThread, r.thread());
-            assertFalse(r.poolWorker(), "ran on a ForkJoinPool worker: " + r);
-            assertEquals(hostNet, r.net(), "ran in the executor's network namespace: " + r);
+        for (var e : java.util.Map.of("Process.onExit()", viaProcess, "toHandle().onExit()", viaHandle).entrySet()) {
+            Ran r = e.getValue().get(10, TimeUnit.SECONDS);
+            assertNotEquals(executorThread, r.thread(), e.getKey());
+            assertFalse(r.poolWorker(), e.getKey() + " ran on a ForkJoinPool worker: " + r);
+            assertEquals(hostNet, r.net(), e.getKey() + " ran in the executor's network namespace: " + r);
         }
         assertEquals(List.of(), threadsIn(executorNet), "threads left in the executor's network namespace");
     }

@@ -8,6 +8,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The parent's ends of a child's stdio pipes, which let go of their descriptors once the
@@ -16,18 +17,54 @@ import java.io.OutputStream;
  * the descriptor is closed. A program that never touches the streams of its processes would
  * otherwise keep three descriptors per process until the garbage collector ran, and every later
  * clone would copy them.
+ *
+ * <p>{@link #processExited} runs on the reaper thread and never blocks: a reader may sit in
+ * {@code read()} for as long as a daemonised grandchild keeps the pipe open, holding the
+ * stream's lock. The drain then happens when that reader lets go of the lock.
  */
 final class PipeStreams {
     private PipeStreams() {}
 
-    /** stdout or stderr: buffered, drained into memory at exit. */
+    /**
+     * stdout or stderr: buffered, drained into memory at exit. Every operation holds a
+     * {@link ReentrantLock} of its own (and, inside it, the monitor that a subclass of
+     * {@link BufferedInputStream} uses), so that the exit work can try the lock instead of
+     * waiting for it.
+     */
     static final class Input extends BufferedInputStream {
-        Input(String path) throws IOException {
-            super(new FileInputStream(path));
+        private final ReentrantLock lock = new ReentrantLock();
+        /** The process has exited: the pipe is to be drained by whoever holds the lock next. */
+        private volatile boolean exited;
+        /** Drained (or closed by its reader): nothing more to do. Written under the lock. */
+        private volatile boolean drained;
+
+        Input(FileInputStream pipe) {
+            super(pipe);
         }
 
-        /** Called once the process is reaped; takes what is left in the pipe, then closes it. */
-        synchronized void processExited() {
+        /**
+         * Called once the process is reaped; takes what is left in the pipe, then closes it, now
+         * if no reader holds the stream, else when the reader lets go.
+         */
+        void processExited() {
+            // Flag first, then try: a reader that holds the lock now sees the flag once it unlocks.
+            exited = true;
+            drainIfFree();
+        }
+
+        private void drainIfFree() {
+            if (drained || !lock.tryLock()) return;
+            try {
+                drain();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** With the lock held: only what the pipe holds now, so it never blocks. */
+        private void drain() {
+            if (drained) return;
+            drained = true;
             InputStream pipe = in;
             if (pipe == null) return; // closed by its reader
             try {
@@ -39,21 +76,101 @@ final class PipeStreams {
                 // The stream was closed meanwhile: nothing to keep.
             }
         }
+
+        private void lock() {
+            lock.lock();
+        }
+
+        /** Unlocks; the last holder drains a pipe whose process exited while the lock was held. */
+        private void unlock() {
+            lock.unlock();
+            if (exited && !drained && !lock.isHeldByCurrentThread()) drainIfFree();
+        }
+
+        @Override
+        public int read() throws IOException {
+            lock();
+            try {
+                return super.read();
+            } finally {
+                unlock();
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            lock();
+            try {
+                return super.read(b, off, len);
+            } finally {
+                unlock();
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            lock();
+            try {
+                return super.skip(n);
+            } finally {
+                unlock();
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            lock();
+            try {
+                return super.available();
+            } finally {
+                unlock();
+            }
+        }
+
+        @Override
+        public void mark(int readlimit) {
+            lock();
+            try {
+                super.mark(readlimit);
+            } finally {
+                unlock();
+            }
+        }
+
+        @Override
+        public void reset() throws IOException {
+            lock();
+            try {
+                super.reset();
+            } finally {
+                unlock();
+            }
+        }
+
+        /** Ours first, then the monitor (which BufferedInputStream's transferTo takes): one order everywhere. */
+        @Override
+        public long transferTo(OutputStream out) throws IOException {
+            lock();
+            try {
+                return super.transferTo(out);
+            } finally {
+                unlock();
+            }
+        }
+
+        // close() takes no lock, as BufferedInputStream's does not: it must work while a reader is blocked.
     }
 
     /** stdin: buffered, closed at exit (writes fail with "Stream Closed" afterwards). */
     static final class Output extends BufferedOutputStream {
         private final FileOutputStream pipe;
 
-        Output(String path) throws IOException {
-            this(new FileOutputStream(path));
-        }
-
-        private Output(FileOutputStream pipe) {
+        Output(FileOutputStream pipe) {
             super(pipe);
             this.pipe = pipe;
         }
 
+        /** Closes the pipe end without the stream's monitor, which a writer blocked on a full pipe holds. */
         void processExited() {
             try {
                 pipe.close();
@@ -63,7 +180,7 @@ final class PipeStreams {
         }
     }
 
-    /** Lets every stream that is a pipe go, once the process has exited. */
+    /** Lets every stream that is a pipe go, once the process has exited; never blocks. */
     static void processExited(OutputStream stdin, InputStream stdout, InputStream stderr) {
         if (stdin instanceof Output o) o.processExited();
         if (stdout instanceof Input i) i.processExited();

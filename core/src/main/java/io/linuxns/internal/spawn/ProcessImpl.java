@@ -18,13 +18,36 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** A spawned process, backed by its pidfd until it is reaped. */
+/**
+ * A spawned process, backed by its pidfd until it is reaped.
+ *
+ * <p>Who runs what when it exits (docs/design.md §3): any thread may reap it, the caller's in
+ * {@link #waitFor()} included, and that only records the exit code. Everything else is done by
+ * library threads that the origin thread made: the reaper wakes virtual-thread waiters and lets
+ * go of the pidfd and the pipes (without blocking), and {@link ExitWork} completes the
+ * {@link #onExit()} futures, whose dependents run on the completing thread. So a
+ * {@code waitFor()} in a {@code NamespaceExecutor} task never runs someone's dependent, nor
+ * creates a thread (a common-pool worker, a virtual thread's carrier), in the executor's
+ * namespaces.
+ */
 final class ProcessImpl extends NamespacedProcess {
     private final long pid;
-    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final OutputStream stdin;
     private final InputStream stdout;
     private final InputStream stderr;
+    /** Guards the pidfd (a number closed here could meanwhile name another file), the reaping, and the exit future. */
+    private final Object lock = new Object();
+    /** Set under the lock by whichever thread reaps: the state isAlive, exitValue and waitFor answer from. */
+    private volatile Integer exitCode;
+    /**
+     * Completed by the reaper with the exit code, never by another thread: virtual threads wait on
+     * it (their unpark may start a carrier thread), and no code outside this class depends on it.
+     */
+    private final CompletableFuture<Integer> reaped = new CompletableFuture<>();
+    /** Made by the first onExit(); completed by {@link ExitWork} only. */
+    private CompletableFuture<ProcessImpl> exit;
+    /** The reaper has closed the pidfd and handed the exit on. */
+    private boolean released;
     private int pidfd;
 
     private ProcessImpl(long pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
@@ -40,9 +63,9 @@ final class ProcessImpl extends NamespacedProcess {
         InputStream out = InputStream.nullInputStream();
         InputStream err = InputStream.nullInputStream();
         try {
-            if (parentEnds[0] >= 0) in = new PipeStreams.Output(procFd(parentEnds[0]));
-            if (parentEnds[1] >= 0) out = new PipeStreams.Input(procFd(parentEnds[1]));
-            if (parentEnds[2] >= 0) err = new PipeStreams.Input(procFd(parentEnds[2]));
+            if (parentEnds[0] >= 0) in = new PipeStreams.Output(new java.io.FileOutputStream(procFd(parentEnds[0])));
+            if (parentEnds[1] >= 0) out = new PipeStreams.Input(new java.io.FileInputStream(procFd(parentEnds[1])));
+            if (parentEnds[2] >= 0) err = new PipeStreams.Input(new java.io.FileInputStream(procFd(parentEnds[2])));
         } finally {
             for (int fd : parentEnds) {
                 if (fd >= 0) Native.close(fd);
@@ -63,29 +86,60 @@ final class ProcessImpl extends NamespacedProcess {
 
     /**
      * Reaps the process if it has exited ({@code waitid(P_PIDFD, WEXITED | WNOHANG)}) and
-     * completes its exit code. Called by the reaper thread and by threads in
-     * {@link #waitFor()}, whichever comes first; the lock makes one of them reap and the other see
-     * it done. The pidfd stays open: only the reaper closes it, in {@link #release()}, so no other
-     * thread ever uses a number that could meanwhile belong to another file.
+     * records its exit code, nothing more: the caller may be any thread. Called by the reaper
+     * thread and by threads in {@link #waitFor()}, whichever comes first; the lock makes one of
+     * them reap and the other see it done. The pidfd stays open: only the reaper closes it, in
+     * {@link #release()}, so no other thread ever uses a number that could meanwhile belong to
+     * another file. The reaper always gets here too: a pidfd stays readable after its process
+     * is reaped.
      *
      * @return whether the process has exited and been reaped
      */
-    synchronized boolean reapIfExited(MemorySegment siginfo) {
-        if (exit.isDone()) return true;
-        Integer code = Reaper.tryReap(pidfd, siginfo);
-        if (code == null) return false;
-        exit.complete(code);
-        return true;
+    boolean reapIfExited(MemorySegment siginfo) {
+        synchronized (lock) {
+            if (exitCode != null) return true;
+            if (pidfd < 0) return false;
+            Integer code = Reaper.tryReap(pidfd, siginfo);
+            if (code == null) return false;
+            exitCode = code;
+            return true;
+        }
     }
 
-    /** Called by the reaper once the process is reaped: the pidfd and the pipes go. */
+    /**
+     * Called by the reaper once the process is reaped: the pidfd goes, virtual-thread waiters
+     * wake, the pipes let go (never blocking on a reader), and the onExit() futures are completed
+     * on an {@link ExitWork} thread.
+     */
     void release() {
-        synchronized (this) {
+        CompletableFuture<ProcessImpl> f;
+        int code;
+        synchronized (lock) {
+            if (released) return;
+            released = true;
             Native.close(pidfd);
             pidfd = -1;
+            f = exit;
+            code = exitCode;
         }
-        // Off the reaper thread: a reader blocked on a stream would hold its lock.
-        CompletableFuture.runAsync(() -> PipeStreams.processExited(stdin, stdout, stderr));
+        try {
+            reaped.complete(code);
+            PipeStreams.processExited(stdin, stdout, stderr);
+        } finally {
+            if (f != null) ExitWork.run(() -> f.complete(this));
+        }
+    }
+
+    /** The future behind every onExit(), made on the first call (most processes never need one). */
+    private CompletableFuture<ProcessImpl> exitFuture() {
+        synchronized (lock) {
+            if (exit == null) {
+                exit = new CompletableFuture<>();
+                // Released already: complete it here, where nothing depends on it yet.
+                if (released) exit.complete(this);
+            }
+            return exit;
+        }
     }
 
     /**
@@ -98,8 +152,8 @@ final class ProcessImpl extends NamespacedProcess {
      */
     private boolean awaitDirectly(long nanos) throws InterruptedException {
         int dup;
-        synchronized (this) {
-            if (exit.isDone() || pidfd < 0) return exit.isDone();
+        synchronized (lock) {
+            if (exitCode != null || pidfd < 0) return exitCode != null;
             try {
                 dup = Native.dupCloexecAtLeast(pidfd, 3);
             } catch (io.linuxns.NamespaceException e) {
@@ -117,8 +171,8 @@ final class ProcessImpl extends NamespacedProcess {
                 io.linuxns.bindings.pollfd.fd(poll, dup);
                 io.linuxns.bindings.pollfd.events(poll, (short) LinuxNs.POLLIN());
                 int r = Native.rawPoll(poll, (int) Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 100));
-                if (r != 0 && r != -Errno.EINTR) return reapIfExited(siginfo) || exit.isDone();
-                if (exit.isDone()) return true;
+                if (r != 0 && r != -Errno.EINTR) return reapIfExited(siginfo);
+                if (exitCode != null) return true;
             }
         } finally {
             Native.close(dup);
@@ -153,37 +207,43 @@ final class ProcessImpl extends NamespacedProcess {
 
     @Override
     public int waitFor() throws InterruptedException {
-        if (!Thread.currentThread().isVirtual()) awaitDirectly(-1);
-        try {
-            return exit.get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
+        if (!Thread.currentThread().isVirtual() && awaitDirectly(-1)) return exitCode;
+        Integer code = exitCode;
+        return code != null ? code : awaitReaper();
     }
 
     @Override
     public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-        if (!Thread.currentThread().isVirtual()) return awaitDirectly(unit.toNanos(timeout)) || exit.isDone();
+        if (!Thread.currentThread().isVirtual()) return awaitDirectly(unit.toNanos(timeout)) || exitCode != null;
         try {
-            exit.get(timeout, unit);
+            reaped.get(timeout, unit);
             return true;
         } catch (TimeoutException e) {
-            return false;
+            return exitCode != null;
         } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
+            throw new AssertionError(e); // never completed exceptionally
+        }
+    }
+
+    /** Waits for the reaper: on virtual threads, and when no descriptor is left for a private wait. */
+    private int awaitReaper() throws InterruptedException {
+        try {
+            return reaped.get();
+        } catch (ExecutionException e) {
+            throw new AssertionError(e); // never completed exceptionally
         }
     }
 
     @Override
     public int exitValue() {
-        Integer code = exit.getNow(null);
+        Integer code = exitCode;
         if (code == null) throw new IllegalThreadStateException("process " + pid + " has not exited");
         return code;
     }
 
     @Override
     public boolean isAlive() {
-        return !exit.isDone();
+        return exitCode == null;
     }
 
     @Override
@@ -208,14 +268,20 @@ final class ProcessImpl extends NamespacedProcess {
         return true;
     }
 
-    private synchronized void signal(int sig) {
-        if (pidfd >= 0) Native.rawPidfdSendSignal(pidfd, sig);
+    private void signal(int sig) {
+        synchronized (lock) {
+            if (pidfd >= 0) Native.rawPidfdSendSignal(pidfd, sig);
+        }
     }
 
-    /** Dependents run in the common pool, never on the reaper thread: a blocking one would stop all reaping. */
+    /**
+     * A new future for each call, as the JDK's: completed on a library thread ({@link ExitWork}),
+     * never on the caller's of {@code waitFor()}, the reaper or the common pool. Its synchronous
+     * dependents run there (or on the registering thread once it is complete).
+     */
     @Override
     public CompletableFuture<Process> onExit() {
-        return exit.thenApplyAsync(code -> this);
+        return exitFuture().thenApply(p -> p);
     }
 
     @Override
@@ -230,7 +296,7 @@ final class ProcessImpl extends NamespacedProcess {
     @Override
     public Namespace namespace(NamespaceType type) throws NamespaceException {
         Namespace ns = Namespace.ofProcess(pid, type);
-        synchronized (this) {
+        synchronized (lock) {
             if (pidfd < 0 || Native.rawPidfdSendSignal(pidfd, 0) != 0) {
                 ns.close();
                 throw new NamespaceException("namespace(" + type + ") of process " + pid, Errno.ESRCH, "the process has exited");
@@ -241,7 +307,7 @@ final class ProcessImpl extends NamespacedProcess {
 
     @Override
     public String toString() {
-        Integer code = exit.getNow(null);
+        Integer code = exitCode;
         return "NamespacedProcess[pid=" + pid + ", " + (code == null ? "alive" : "exitValue=" + code) + "]";
     }
 }
