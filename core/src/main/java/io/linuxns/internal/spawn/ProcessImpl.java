@@ -142,37 +142,42 @@ final class ProcessImpl extends NamespacedProcess {
         }
     }
 
+    /** {@link #awaitDirectly}'s answers. */
+    private static final int EXITED = 1, TIMED_OUT = 0, CANNOT = -1;
+
     /**
      * On a platform thread, waits on a private dup of the pidfd and reaps the process itself,
      * instead of waking the reaper thread and then being woken by it (two thread switches, a
      * tenth of a spawn here). Polls in slices so that an interrupt is noticed. Virtual threads
      * wait for the reaper: a native wait would pin their carrier.
      *
-     * @return whether the process exited within {@code nanos} (negative: no limit)
+     * @param deadline a {@link System#nanoTime()} to give up at, ignored when {@code forever}
+     * @return {@link #EXITED}, {@link #TIMED_OUT}, or {@link #CANNOT} when this thread cannot
+     *         wait by itself (no descriptor left for the dup: EMFILE; a poll error): the caller
+     *         then waits for the reaper, which needs no new descriptor
      */
-    private boolean awaitDirectly(long nanos) throws InterruptedException {
+    private int awaitDirectly(long deadline, boolean forever) throws InterruptedException {
         int dup;
         synchronized (lock) {
-            if (exitCode != null || pidfd < 0) return exitCode != null;
-            try {
-                dup = Native.dupCloexecAtLeast(pidfd, 3);
-            } catch (io.linuxns.NamespaceException e) {
-                return false; // out of descriptors: the reaper will do it
-            }
+            if (exitCode != null) return EXITED;
+            if (pidfd < 0) return CANNOT;
+            // Raw: at EMFILE, building an exception (and loading its classes) is what fails next.
+            dup = (int) Native.rawSyscall4(LinuxNs.SYS_fcntl(), pidfd, LinuxNs.F_DUPFD_CLOEXEC(), 3, 0);
+            if (dup < 0) return CANNOT;
         }
-        long deadline = System.nanoTime() + nanos;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment poll = arena.allocate(io.linuxns.bindings.pollfd.layout());
             MemorySegment siginfo = arena.allocate(128, 8);
             while (true) {
                 if (Thread.interrupted()) throw new InterruptedException();
-                long left = nanos < 0 ? Long.MAX_VALUE : deadline - System.nanoTime();
-                if (left <= 0) return false;
+                long left = forever ? Long.MAX_VALUE : deadline - System.nanoTime();
+                if (left <= 0) return exitCode != null ? EXITED : TIMED_OUT;
                 io.linuxns.bindings.pollfd.fd(poll, dup);
                 io.linuxns.bindings.pollfd.events(poll, (short) LinuxNs.POLLIN());
                 int r = Native.rawPoll(poll, (int) Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 100));
-                if (r != 0 && r != -Errno.EINTR) return reapIfExited(siginfo);
-                if (exitCode != null) return true;
+                if (r > 0 && reapIfExited(siginfo)) return EXITED;
+                if (r < 0 && r != -Errno.EINTR) return CANNOT;
+                if (exitCode != null) return EXITED;
             }
         } finally {
             Native.close(dup);
@@ -207,16 +212,33 @@ final class ProcessImpl extends NamespacedProcess {
 
     @Override
     public int waitFor() throws InterruptedException {
-        if (!Thread.currentThread().isVirtual() && awaitDirectly(-1)) return exitCode;
         Integer code = exitCode;
-        return code != null ? code : awaitReaper();
+        if (code != null) return code;
+        if (!Thread.currentThread().isVirtual() && awaitDirectly(0, true) == EXITED) return exitCode;
+        try {
+            return reaped.get();
+        } catch (ExecutionException e) {
+            throw new AssertionError(e); // never completed exceptionally
+        }
     }
 
+    /**
+     * As the JDK's: a timeout of zero or less answers at once with the current state (here after
+     * one {@code waitid(WNOHANG)}, which any thread may make); otherwise waits up to the timeout,
+     * on the reaper when this thread cannot wait by itself.
+     */
     @Override
     public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-        if (!Thread.currentThread().isVirtual()) return awaitDirectly(unit.toNanos(timeout)) || exitCode != null;
+        if (exitCode != null) return true;
+        long nanos = unit.toNanos(timeout);
+        if (nanos <= 0) return reapNow();
+        long deadline = System.nanoTime() + nanos;
+        if (!Thread.currentThread().isVirtual()) {
+            int r = awaitDirectly(deadline, false);
+            if (r != CANNOT) return r == EXITED;
+        }
         try {
-            reaped.get(timeout, unit);
+            reaped.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             return true;
         } catch (TimeoutException e) {
             return exitCode != null;
@@ -225,12 +247,10 @@ final class ProcessImpl extends NamespacedProcess {
         }
     }
 
-    /** Waits for the reaper: on virtual threads, and when no descriptor is left for a private wait. */
-    private int awaitReaper() throws InterruptedException {
-        try {
-            return reaped.get();
-        } catch (ExecutionException e) {
-            throw new AssertionError(e); // never completed exceptionally
+    /** Reaps the process if it has exited, without waiting. */
+    private boolean reapNow() {
+        try (Arena arena = Arena.ofConfined()) {
+            return reapIfExited(arena.allocate(128, 8));
         }
     }
 
