@@ -13,10 +13,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * A spawned process, backed by its pidfd until it is reaped.
@@ -49,6 +51,9 @@ final class ProcessImpl extends NamespacedProcess {
     /** The reaper has closed the pidfd and handed the exit on. */
     private boolean released;
     private int pidfd;
+    /** See {@link #jdkHandle()}. */
+    private ProcessHandle jdkHandle;
+    private final Handle handle = new Handle();
 
     private ProcessImpl(long pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
         this.pid = pid;
@@ -288,9 +293,10 @@ final class ProcessImpl extends NamespacedProcess {
         return true;
     }
 
-    private void signal(int sig) {
+    /** @return whether the signal was sent: false once the process is reaped */
+    private boolean signal(int sig) {
         synchronized (lock) {
-            if (pidfd >= 0) Native.rawPidfdSendSignal(pidfd, sig);
+            return exitCode == null && pidfd >= 0 && Native.rawPidfdSendSignal(pidfd, sig) == 0;
         }
     }
 
@@ -304,9 +310,130 @@ final class ProcessImpl extends NamespacedProcess {
         return exitFuture().thenApply(p -> p);
     }
 
+    /**
+     * {@return this process's handle, before and after it exited} Like the JDK's, it answers
+     * for this process only, never for another that got its pid later: isAlive, onExit,
+     * destroy and destroyForcibly go through this object and its pidfd; info, parent, children
+     * and descendants are the JDK's, from a handle taken while the pidfd proved the process
+     * there (see {@link #jdkHandle()}), and empty once it has exited.
+     */
     @Override
     public ProcessHandle toHandle() {
-        return ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("process " + pid + " has exited"));
+        return handle;
+    }
+
+    /**
+     * The JDK's handle on this process, taken the first time it is needed while the process is
+     * not reaped; {@code null} once it is. {@code ProcessHandle.of(pid)} alone could return a
+     * newcomer with a recycled pid: so the handle is taken first and the pidfd checked after
+     * ({@code pidfd_send_signal(pidfd, 0)}, under the lock that reaping takes). If the process
+     * was still there after the handle was made, the pid was still its own when it was made
+     * (a pid is freed only when its process is reaped, a zombie keeps it); the handle carries
+     * the start time, and the JDK checks it in info, parent and children.
+     */
+    private ProcessHandle jdkHandle() {
+        synchronized (lock) {
+            if (jdkHandle == null && exitCode == null && pidfd >= 0) {
+                ProcessHandle h = ProcessHandle.of(pid).orElse(null);
+                if (h != null && Native.rawPidfdSendSignal(pidfd, 0) == 0) jdkHandle = h;
+            }
+            return exitCode == null ? jdkHandle : null;
+        }
+    }
+
+    /** The handle {@link #toHandle()} returns: one per process, equal only to itself. */
+    private final class Handle implements ProcessHandle {
+        @Override
+        public long pid() {
+            return pid;
+        }
+
+        @Override
+        public Optional<ProcessHandle> parent() {
+            ProcessHandle h = jdkHandle();
+            return h == null ? Optional.empty() : h.parent();
+        }
+
+        @Override
+        public Stream<ProcessHandle> children() {
+            ProcessHandle h = jdkHandle();
+            return h == null ? Stream.empty() : h.children();
+        }
+
+        @Override
+        public Stream<ProcessHandle> descendants() {
+            ProcessHandle h = jdkHandle();
+            return h == null ? Stream.empty() : h.descendants();
+        }
+
+        /** The JDK's info while the process runs; an empty one after, as the JDK gives for a process that is gone. */
+        @Override
+        public Info info() {
+            ProcessHandle h = jdkHandle();
+            return h == null ? NoInfo.INSTANCE : h.info();
+        }
+
+        /** Completed on a library thread, as {@link ProcessImpl#onExit()}. */
+        @Override
+        public CompletableFuture<ProcessHandle> onExit() {
+            return exitFuture().thenApply(p -> this);
+        }
+
+        @Override
+        public boolean supportsNormalTermination() {
+            return true;
+        }
+
+        /** SIGTERM through the pidfd; false once the process has exited. */
+        @Override
+        public boolean destroy() {
+            return signal(LinuxNs.SIGTERM());
+        }
+
+        /** SIGKILL through the pidfd; false once the process has exited. */
+        @Override
+        public boolean destroyForcibly() {
+            return signal(LinuxNs.SIGKILL());
+        }
+
+        @Override
+        public boolean isAlive() {
+            return ProcessImpl.this.isAlive();
+        }
+
+        @Override
+        public int compareTo(ProcessHandle other) {
+            return Long.compare(pid, other.pid());
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other == this;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(pid);
+        }
+
+        /** The pid, as the JDK's handles print. */
+        @Override
+        public String toString() {
+            return Long.toString(pid);
+        }
+    }
+
+    /** The info of a process that has exited: nothing is known any more. */
+    private record NoInfo() implements ProcessHandle.Info {
+        static final NoInfo INSTANCE = new NoInfo();
+
+        @Override public Optional<String> command() { return Optional.empty(); }
+        @Override public Optional<String> commandLine() { return Optional.empty(); }
+        @Override public Optional<String[]> arguments() { return Optional.empty(); }
+        @Override public Optional<java.time.Instant> startInstant() { return Optional.empty(); }
+        @Override public Optional<java.time.Duration> totalCpuDuration() { return Optional.empty(); }
+        @Override public Optional<String> user() { return Optional.empty(); }
+        @Override public String toString() { return "[]"; }
     }
 
     /**
