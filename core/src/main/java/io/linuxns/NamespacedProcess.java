@@ -10,7 +10,10 @@ public abstract class NamespacedProcess extends Process {
     protected NamespacedProcess() {}
 
     /**
-     * Opens a handle on the process's namespace of {@code type}, while it runs.
+     * Opens a handle on the process's namespace of {@code type}, while it runs. For PID and
+     * TIME it is the namespace the command runs in, also when this process is a forwarder that
+     * stays outside it (a joined PID namespace, or one made under a user namespace the helper
+     * creates) and runs the command as its child.
      *
      * @throws NamespaceException if the process is gone or may not be inspected
      */

@@ -34,6 +34,8 @@ import java.util.stream.Stream;
  */
 final class ProcessImpl extends NamespacedProcess {
     private final long pid;
+    /** The process forwards into a PID namespace: the command is its child (see {@link #namespace}). */
+    private final boolean forwarder;
     private final OutputStream stdin;
     private final InputStream stdout;
     private final InputStream stderr;
@@ -55,15 +57,20 @@ final class ProcessImpl extends NamespacedProcess {
     private ProcessHandle jdkHandle;
     private final Handle handle = new Handle();
 
-    private ProcessImpl(long pid, int pidfd, OutputStream stdin, InputStream stdout, InputStream stderr) {
+    private ProcessImpl(long pid, int pidfd, boolean forwarder, OutputStream stdin, InputStream stdout, InputStream stderr) {
         this.pid = pid;
+        this.forwarder = forwarder;
         this.pidfd = pidfd;
         this.stdin = stdin;
         this.stdout = stdout;
         this.stderr = stderr;
     }
 
-    static ProcessImpl start(Clone3.Child child, int[] parentEnds) throws IOException {
+    /**
+     * @param forwarder whether the child forks the command into a PID namespace and stays
+     *                  outside ({@code Plan.forkIntoPidNamespace})
+     */
+    static ProcessImpl start(Clone3.Child child, int[] parentEnds, boolean forwarder) throws IOException {
         OutputStream in = OutputStream.nullOutputStream();
         InputStream out = InputStream.nullInputStream();
         InputStream err = InputStream.nullInputStream();
@@ -76,7 +83,7 @@ final class ProcessImpl extends NamespacedProcess {
                 if (fd >= 0) Native.close(fd);
             }
         }
-        ProcessImpl p = new ProcessImpl(child.pid(), child.pidfd(), in, out, err);
+        ProcessImpl p = new ProcessImpl(child.pid(), child.pidfd(), forwarder, in, out, err);
         Reaper.watch(child.pidfd(), p);
         return p;
     }
@@ -438,11 +445,25 @@ final class ProcessImpl extends NamespacedProcess {
 
     /**
      * Opens {@code /proc/PID/ns/TYPE}, then checks through the pidfd that the process was still
-     * this one, so a recycled pid can never hand out a stranger's namespace.
+     * this one, so a recycled pid can never hand out a stranger's namespace. When the process is
+     * a forwarder (a joined PID namespace, or one its helper made), it stays outside while the
+     * command runs as its child inside: its PID and time namespaces for children
+     * ({@code pid_for_children}, {@code time_for_children}) are the command's; every other
+     * namespace it shares with the command.
      */
     @Override
     public Namespace namespace(NamespaceType type) throws NamespaceException {
-        Namespace ns = Namespace.ofProcess(pid, type);
+        Namespace ns;
+        if (forwarder && (type == NamespaceType.PID || type == NamespaceType.TIME)) {
+            try {
+                ns = Namespace.open(java.nio.file.Path.of("/proc/" + pid + "/ns/" + type.procName() + "_for_children"));
+            } catch (NamespaceException e) {
+                if (isAlive()) throw e;
+                throw new NamespaceException("namespace(" + type + ") of process " + pid, Errno.ESRCH, "the process has exited");
+            }
+        } else {
+            ns = Namespace.ofProcess(pid, type);
+        }
         synchronized (lock) {
             if (pidfd < 0 || Native.rawPidfdSendSignal(pidfd, 0) != 0) {
                 ns.close();

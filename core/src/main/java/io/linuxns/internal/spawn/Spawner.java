@@ -124,7 +124,7 @@ public final class Spawner {
                 ChildFailure failure = ChildFailure.read(err[0]);
                 if (failure != null) throw failure.exception(steps, r);
                 fds.close(err[0]);
-                return ProcessImpl.start(child, stdio.parentEnds(fds));
+                return ProcessImpl.start(child, stdio.parentEnds(fds), plan.forkIntoPidNamespace);
             } catch (Throwable t) {
                 parent.abandon();
                 throw t;
