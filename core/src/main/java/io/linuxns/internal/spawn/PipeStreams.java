@@ -1,13 +1,22 @@
 package io.linuxns.internal.spawn;
 
+import io.linuxns.NamespaceException;
+import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Native;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
+import java.io.Closeable;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -178,6 +187,69 @@ final class PipeStreams {
                 // Closing a pipe end cannot fail in a way that matters here.
             }
         }
+    }
+
+    /** stdin's parent end {@code fd} as a stream; the caller closes {@code fd}. */
+    static Output output(int fd) throws IOException {
+        return new Output(reopen(fd, FileOutputStream::new));
+    }
+
+    /** stdout's or stderr's parent end {@code fd} as a stream; the caller closes {@code fd}. */
+    static Input input(int fd) throws IOException {
+        return new Input(reopen(fd, FileInputStream::new));
+    }
+
+    private interface Opener<S extends Closeable> {
+        S open(String path) throws IOException;
+    }
+
+    /**
+     * A pipe end reopened through {@code /proc/self/fd} as a {@code java.io} stream (the JDK has
+     * no public way to wrap a raw descriptor), its new descriptor made close-on-exec at once.
+     * {@code FileInputStream} and {@code FileOutputStream} open without {@code O_CLOEXEC}: a
+     * native fork and exec elsewhere in the JVM (not the JDK's {@code ProcessBuilder}, which
+     * closes everything in its child) would inherit the pipe, and keep the child's stdin open, or
+     * its stdout, after the JVM let go. open(2) takes the lowest free number, so the stream's
+     * descriptor is where a dup just made and closed was, unless another thread took that number
+     * meanwhile; either way it is the only descriptor besides {@code fd} on the same pipe
+     * ({@code fstat}'s device and inode), since only this spawn holds that pipe. The window in
+     * which a fork elsewhere could still inherit it is the few system calls in between.
+     */
+    private static <S extends Closeable> S reopen(int fd, Opener<S> opener) throws IOException {
+        long[] pipe = Native.devIno(fd);
+        int guess = Native.dupCloexecAtLeast(fd, 0);
+        Native.close(guess);
+        S stream = opener.open("/proc/self/fd/" + fd);
+        try {
+            int mine = onPipe(guess, pipe) ? guess : search(fd, pipe);
+            if (mine < 0) throw new IOException("the descriptor that " + stream.getClass().getSimpleName() + " opened on /proc/self/fd/" + fd + " is not to be found");
+            long r = Native.rawSyscall4(LinuxNs.SYS_fcntl(), mine, LinuxNs.F_SETFD(), LinuxNs.FD_CLOEXEC(), 0);
+            if (r < 0) throw new NamespaceException("fcntl(" + mine + ", F_SETFD, FD_CLOEXEC)", (int) -r, null);
+        } catch (IOException | RuntimeException e) {
+            stream.close();
+            throw e;
+        }
+        return stream;
+    }
+
+    /** Whether descriptor {@code n} is open on the pipe {@code devIno}. */
+    private static boolean onPipe(int n, long[] devIno) {
+        try {
+            return Arrays.equals(Native.devIno(n), devIno);
+        } catch (NamespaceException closed) {
+            return false;
+        }
+    }
+
+    /** The other descriptor on the pipe than {@code fd}, found among all of them; -1 if none. */
+    private static int search(int fd, long[] devIno) throws IOException {
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path p : all) {
+                int n = Integer.parseInt(p.getFileName().toString());
+                if (n != fd && onPipe(n, devIno)) return n;
+            }
+        }
+        return -1;
     }
 
     /** Lets every stream that is a pipe go, once the process has exited; never blocks. */

@@ -75,9 +75,19 @@ final class ProcessImpl extends NamespacedProcess {
         InputStream out = InputStream.nullInputStream();
         InputStream err = InputStream.nullInputStream();
         try {
-            if (parentEnds[0] >= 0) in = new PipeStreams.Output(new java.io.FileOutputStream(procFd(parentEnds[0])));
-            if (parentEnds[1] >= 0) out = new PipeStreams.Input(new java.io.FileInputStream(procFd(parentEnds[1])));
-            if (parentEnds[2] >= 0) err = new PipeStreams.Input(new java.io.FileInputStream(procFd(parentEnds[2])));
+            if (parentEnds[0] >= 0) in = PipeStreams.output(parentEnds[0]);
+            if (parentEnds[1] >= 0) out = PipeStreams.input(parentEnds[1]);
+            if (parentEnds[2] >= 0) err = PipeStreams.input(parentEnds[2]);
+        } catch (IOException | RuntimeException e) {
+            // Not half a process: the streams made so far go with the spawn.
+            for (java.io.Closeable c : new java.io.Closeable[] {in, out, err}) {
+                try {
+                    c.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
         } finally {
             for (int fd : parentEnds) {
                 if (fd >= 0) Native.close(fd);
@@ -86,14 +96,6 @@ final class ProcessImpl extends NamespacedProcess {
         ProcessImpl p = new ProcessImpl(child.pid(), child.pidfd(), forwarder, in, out, err);
         Reaper.watch(child.pidfd(), p);
         return p;
-    }
-
-    /**
-     * A pipe end reopened through {@code /proc/self/fd} as a {@code java.io} stream: the JDK has
-     * no public way to wrap a raw descriptor. The caller closes the original.
-     */
-    private static String procFd(int fd) {
-        return "/proc/self/fd/" + fd;
     }
 
     /**
