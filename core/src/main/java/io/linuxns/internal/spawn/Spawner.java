@@ -109,12 +109,14 @@ public final class Spawner {
                 }
                 if (sync != null) fds.close(sync[1]);
             } catch (Throwable t) {
+                // A signal that killed it explains "the child is gone" (EPIPE on the sync pipe); asked before abandon() reaps it.
+                NamespaceException killed = ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0));
                 // Killed and reaped before the image is freed (in finally): nothing of it runs on.
                 parent.abandon();
                 // A child failure explains a parent failure better (it usually caused it).
                 ChildFailure f = readQuietly(err[0]);
-                if (f != null) {
-                    IOException e = f.exception(steps, r);
+                IOException e = f != null ? f.exception(steps, r) : killed;
+                if (e != null) {
                     e.addSuppressed(t);
                     throw e;
                 }
@@ -123,6 +125,9 @@ public final class Spawner {
             try {
                 ChildFailure failure = ChildFailure.read(err[0]);
                 if (failure != null) throw failure.exception(steps, r);
+                // EOF: the exec, or the child's death by a signal before it.
+                NamespaceException killed = ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0));
+                if (killed != null) throw killed;
                 fds.close(err[0]);
                 return ProcessImpl.start(child, stdio.parentEnds(fds), plan.forkIntoPidNamespace);
             } catch (Throwable t) {

@@ -1,0 +1,138 @@
+package io.linuxns.internal.spawn;
+
+import io.linuxns.NamespaceException;
+import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Errno;
+import io.linuxns.internal.Native;
+import io.linuxns.internal.OriginThread;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * Whether a child whose error pipe reached EOF exec'd the command, or died before it.
+ *
+ * <p>EOF has two causes: the write end's close-on-exec at the command's {@code execve}, or the
+ * exit of the child (and, for an init or a forwarder, of its own copy as well). A failing step
+ * reports on the pipe first and exits, so an exit with no report is a death by a signal: a
+ * {@code ParentSetup} that kills the child, another process, the OOM killer, or a signal that
+ * waited blocked until the helper unblocked signals right before its exec (SIGTERM).
+ *
+ * <p>The evidence, from {@code /proc/PID/stat} read after EOF:
+ * <ul>
+ * <li>A child neither a zombie nor exiting ({@code PF_EXITING}, which {@code do_exit} sets
+ *     before it closes the descriptors) has exec'd: nothing else closes its end of the pipe.
+ * <li>A child that is exiting or dead: its status, with {@code waitid(WNOWAIT)}, which leaves
+ *     it to be reaped as usual. An exit is an exit after the exec (a failure before it reports).
+ * <li>A death by a signal: when the child is the command itself, its comm tells. The exec
+ *     sets comm to the program's name; before it, comm is the origin thread's (the clone3
+ *     child), the memfd's or its number (just after the helper's execveat), or the helper's
+ *     name. An init or a forwarder never execs and keeps the helper's name; it dies by a
+ *     signal only when it is sent one (it exits with 128 + signal when its child dies of one),
+ *     so that counts as a death before the exec.
+ * </ul>
+ * What it cannot tell apart (docs/spawn.md, "Read the error pipe"): a command whose own name is
+ * one of those pre-exec names, or that renamed itself to one and then was killed by a signal,
+ * all before start() looked (taken for a death before the exec); an init or forwarder killed by
+ * another process in the instant between the command's exec and the look (the same; the
+ * command then dies with it); the command's own process inside a PID namespace killed by
+ * another process before its exec while the init or forwarder lives on (taken for an exec:
+ * the Process then exits with 128 + the signal).
+ */
+final class ExecCheck {
+    private ExecCheck() {}
+
+    /** {@code PF_EXITING} in include/linux/sched.h: set by do_exit before exit_files. */
+    private static final long PF_EXITING = 0x4;
+    private static final int CLD_EXITED = 1;
+    private static volatile String originComm;
+
+    /**
+     * @return {@code null} if the command was exec'd (or nothing tells otherwise), else the
+     *         exception for start() to throw; the child is left unreaped either way
+     */
+    static NamespaceException diedBeforeExec(Clone3.Child child, Spawner.Plan plan, String command) {
+        Stat st = Stat.read(child.pid());
+        if (st == null || !(st.state == 'Z' || st.state == 'X' || (st.flags & PF_EXITING) != 0)) return null;
+        int signal;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(128, 8);
+            int r;
+            // Its death is under way: this wait is short. WNOWAIT: whoever reaps it still can.
+            do {
+                r = Native.rawWaitid(LinuxNs.P_PIDFD(), child.pidfd(), info, LinuxNs.WEXITED() | LinuxNs.WNOWAIT());
+            } while (r == -Errno.EINTR);
+            if (r < 0 || info.get(JAVA_INT, 8) == CLD_EXITED) return null; // si_code
+            signal = info.get(JAVA_INT, 24); // si_status
+        }
+        boolean forks = plan.init || plan.forkIntoPidNamespace;
+        if (forks) {
+            return new NamespaceException("the child (" + plan.helperName() + ", which starts \"" + command + "\") was killed by "
+                    + signalName(signal) + " before start() returned", 0,
+                    "the command, if it got as far as its exec, was killed with it (a ParentSetup, another process or the OOM killer"
+                            + " sent the signal)");
+        }
+        if (!isPreExecName(st.comm, plan)) return null;
+        return new NamespaceException("the child was killed by " + signalName(signal) + " before it exec'd \"" + command + "\"", 0,
+                "nothing of the program ran (a ParentSetup, another process or the OOM killer sent the signal)");
+    }
+
+    private static boolean isPreExecName(String comm, Spawner.Plan plan) {
+        return comm.equals(plan.helperName()) || comm.startsWith("memfd:") || comm.chars().allMatch(Character::isDigit)
+                || comm.equals(originComm());
+    }
+
+    /** The clone3 child's comm before any exec: the origin thread's, read there once. */
+    private static String originComm() {
+        String c = originComm;
+        if (c == null) {
+            c = OriginThread.call(() -> {
+                try {
+                    return Files.readString(Path.of("/proc/thread-self/comm")).strip();
+                } catch (java.io.IOException e) {
+                    return "";
+                }
+            });
+            originComm = c;
+        }
+        return c;
+    }
+
+    /** The fields of {@code /proc/PID/stat} that tell: comm, state, flags. */
+    private record Stat(String comm, char state, long flags) {
+        /** {@return the child's, or {@code null} if it cannot be read} Raw calls: this runs on every spawn. */
+        static Stat read(long pid) {
+            int fd = Native.rawOpen("/proc/" + pid + "/stat", LinuxNs.O_RDONLY() | LinuxNs.O_CLOEXEC(), 0);
+            if (fd < 0) return null;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(1024);
+                long n = Native.rawRead(fd, buf, buf.byteSize());
+                if (n <= 0) return null;
+                // "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold spaces and parentheses.
+                String line = new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
+                int open = line.indexOf('('), close = line.lastIndexOf(')');
+                if (open < 0 || close < open) return null;
+                String[] f = line.substring(close + 2).split(" ");
+                if (f.length < 7) return null;
+                return new Stat(line.substring(open + 1, close), f[0].charAt(0), Long.parseLong(f[6]));
+            } catch (RuntimeException malformed) {
+                return null;
+            } finally {
+                Native.close(fd);
+            }
+        }
+    }
+
+    private static String signalName(int signal) {
+        String[] names = {null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL",
+                "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP",
+                "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",
+                "SIGPWR", "SIGSYS"};
+        return signal > 0 && signal < names.length ? names[signal] : "signal " + signal;
+    }
+}
