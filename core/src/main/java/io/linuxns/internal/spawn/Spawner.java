@@ -110,7 +110,12 @@ public final class Spawner {
                 if (sync != null) fds.close(sync[1]);
             } catch (Throwable t) {
                 // A signal that killed it explains "the child is gone" (EPIPE on the sync pipe); asked before abandon() reaps it.
-                NamespaceException killed = ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0));
+                NamespaceException killed = null;
+                try {
+                    killed = ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0));
+                } catch (RuntimeException | Error e) {
+                    t.addSuppressed(e); // only a better message lost: the child is abandoned all the same
+                }
                 // Killed and reaped before the image is freed (in finally): nothing of it runs on.
                 parent.abandon();
                 // A child failure explains a parent failure better (it usually caused it).
