@@ -59,6 +59,22 @@ public final class RootlessProbe {
             Files.delete(robind);
         }
 
+        // A forwarder (a joined user namespace and a new PID namespace) is not dumpable: without
+        // CAP_SYS_PTRACE its namespaces cannot be opened, and the exception says why.
+        Process userHolder = new NamespacedProcessBuilder("sleep", "30").mapRootToCurrentUser().start();
+        try (Namespace user = ((NamespacedProcess) userHolder).namespace(NamespaceType.USER)) {
+            Process fwd = new NamespacedProcessBuilder("sleep", "30").join(user).unshare(NamespaceType.PID).start();
+            try (Namespace n = ((NamespacedProcess) fwd).namespace(NamespaceType.NETWORK)) {
+                out("forwarder", "opened " + n);
+            } catch (NamespaceException e) {
+                out("forwarder", e.getMessage());
+            } finally {
+                fwd.destroyForcibly().waitFor();
+            }
+        } finally {
+            userHolder.destroyForcibly().waitFor();
+        }
+
         Spawned time = Spawned.run(new NamespacedProcessBuilder("cat", "/proc/uptime").mapRootToCurrentUser()
                 .boottimeOffset(Duration.ofDays(50)));
         out("uptime", time.out().split(" ")[0] + " exit " + time.exit() + time.err().strip());

@@ -78,6 +78,8 @@ class RootlessSpawnTest {
     @Test
     void loopbackUpRootless() {
         assertEquals("up exit 0", results.get("loopback"));
+        // The undumpable forwarder's namespaces need CAP_SYS_PTRACE, and the message says so.
+        assertTrue(results.get("forwarder").contains("CAP_SYS_PTRACE"), results.get("forwarder"));
         // A read-only bind in a joined user and mount namespace adds ro and keeps the source's flags.
         String robind = results.get("robind");
         assertTrue(robind.endsWith(" exit 0"), robind);

@@ -456,15 +456,27 @@ final class ProcessImpl extends NamespacedProcess {
     @Override
     public Namespace namespace(NamespaceType type) throws NamespaceException {
         Namespace ns;
-        if (forwarder && (type == NamespaceType.PID || type == NamespaceType.TIME)) {
-            try {
-                ns = Namespace.open(java.nio.file.Path.of("/proc/" + pid + "/ns/" + type.procName() + "_for_children"));
-            } catch (NamespaceException e) {
-                if (isAlive()) throw e;
-                throw new NamespaceException("namespace(" + type + ") of process " + pid, Errno.ESRCH, "the process has exited");
+        try {
+            if (forwarder && (type == NamespaceType.PID || type == NamespaceType.TIME)) {
+                try {
+                    ns = Namespace.open(java.nio.file.Path.of("/proc/" + pid + "/ns/" + type.procName() + "_for_children"));
+                } catch (NamespaceException e) {
+                    if (isAlive()) throw e;
+                    throw new NamespaceException("namespace(" + type + ") of process " + pid, Errno.ESRCH, "the process has exited");
+                }
+            } else {
+                ns = Namespace.ofProcess(pid, type);
             }
-        } else {
-            ns = Namespace.ofProcess(pid, type);
+        } catch (NamespaceException e) {
+            if (!forwarder || e.errno() != Errno.EACCES) throw e;
+            // The forwarder is not dumpable, so that a joined user namespace cannot ptrace it:
+            // its /proc files then need CAP_SYS_PTRACE over the JVM's user namespace.
+            NamespaceException explained = new NamespaceException("namespace(" + type + ") of process " + pid, Errno.EACCES,
+                    "this process is linuxns's forwarder into a PID namespace, kept undumpable so that the joined namespaces cannot"
+                            + " ptrace it; opening its namespaces needs CAP_SYS_PTRACE (root): open the namespaces before the spawn"
+                            + " instead (they are the ones joined), or from a process inside them");
+            explained.addSuppressed(e);
+            throw explained;
         }
         synchronized (lock) {
             if (pidfd < 0 || Native.rawPidfdSendSignal(pidfd, 0) != 0) {
