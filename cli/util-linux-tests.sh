@@ -2,18 +2,18 @@
 # Runs util-linux's own tests of lsns (and, once they pass, of unshare and nsenter) against
 # linuxns, from a util-linux source checkout: the tests are GPL and stay in that tree.
 #
-#   cli/util-linux-tests.sh UTIL_LINUX_SRC [TEST...]      (as root; default TEST: lsns)
+#   cli/util-linux-tests.sh UTIL_LINUX_SRC [TEST...]      (as root; default TEST: unshare nsenter lsns)
 #
 # It builds in UTIL_LINUX_SRC the helpers the tests need (test_mkfds, test_sysinfo) and the
-# util-linux tools that drive them (lsfd; unshare for lsns/ioctl_ns), points TS_CMD_LSNS at a
-# wrapper that execs `linuxns ls "$@"`, and prints the harness's OK/FAILED lines and summary.
+# util-linux tools that drive them (lsfd), points TS_CMD_LSNS, TS_CMD_UNSHARE and TS_CMD_NSENTER
+# at wrappers that exec `linuxns ls|unshare|nsenter "$@"`, and prints the harness's OK/FAILED lines and summary.
 # The system's mount and umount serve the nsfs test. CI cannot fetch util-linux: run by hand.
 set -euo pipefail
 
 src=${1:?usage: cli/util-linux-tests.sh UTIL_LINUX_SRC [TEST...]}
 shift
 tests=("$@")
-[[ ${#tests[@]} -gt 0 ]] || tests=(lsns)
+[[ ${#tests[@]} -gt 0 ]] || tests=(unshare nsenter lsns)
 src=$(cd "$src" && pwd)
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -26,12 +26,15 @@ if [[ ! -f Makefile ]]; then
   ./configure --disable-all-programs --enable-libsmartcols --enable-libmount --enable-libblkid \
     --enable-lsns --enable-lsfd --enable-unshare --enable-nsenter
 fi
-make -j"$(nproc)" test_mkfds test_sysinfo lsfd unshare >/dev/null
+make -j"$(nproc)" test_mkfds test_sysinfo test_sigreceive test_strerror lsfd unshare nsenter >/dev/null
 
 wrappers=$(mktemp -d)
 trap 'rm -rf "$wrappers"' EXIT
 printf '#!/bin/sh\nexec %q ls "$@"\n' "$repo/linuxns" > "$wrappers/lsns"
-chmod +x "$wrappers/lsns"
+printf '#!/bin/sh\nexec %q unshare "$@"\n' "$repo/linuxns" > "$wrappers/unshare"
+printf '#!/bin/sh\nexec %q nsenter "$@"\n' "$repo/linuxns" > "$wrappers/nsenter"
+chmod +x "$wrappers/lsns" "$wrappers/unshare" "$wrappers/nsenter"
 
-TS_CMD_LSNS=$wrappers/lsns TS_CMD_MOUNT=$(command -v mount) TS_CMD_UMOUNT=$(command -v umount) \
+# Every tool under test is linuxns's: the lsns tests that start processes use linuxns unshare too.
+TS_CMD_LSNS=$wrappers/lsns TS_CMD_UNSHARE=$wrappers/unshare TS_CMD_NSENTER=$wrappers/nsenter TS_CMD_MOUNT=$(command -v mount) TS_CMD_UMOUNT=$(command -v umount) \
   ./tests/run.sh --srcdir="$src" --builddir="$src" "${tests[@]}"
