@@ -72,11 +72,12 @@ final class ProgramWriter {
     static void trampoline(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds) {
         ProgramWriter w = new ProgramWriter(t, r, plan, fds);
         w.blockSignals();
-        for (int fd : fds.helperNeeds()) w.keepAcrossExec(fd);
+        java.util.SortedSet<Integer> needs = fds.helperNeeds();
+        for (int fd : needs) w.keepAcrossExec(fd);
         // Exec recomputes capabilities: uid 0 inside keeps them only if the map is there before.
         if (plan.trampolineWaits) {
             // While it waits it must hold none of the JVM's files, nor other spawns' pipes.
-            java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(fds.helperNeeds());
+            java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(needs);
             keep.add(fds.image());
             w.closeAllBut(keep);
             w.waitForParent("wait for the id maps");

@@ -275,8 +275,8 @@ public final class Spawner {
             Set<NamespaceType> fresh = EnumSet.noneOf(NamespaceType.class);
             fresh.addAll(r.namespaces().unshare());
             fresh.remove(NamespaceType.TIME);
-            boolean newUserNs = fresh.contains(NamespaceType.USER);
-            if (!r.namespaces().join().isEmpty() || (newUserNs && !helperIsRootInside(r))) {
+            boolean newUser = fresh.contains(NamespaceType.USER);
+            if (!r.namespaces().join().isEmpty() || (newUser && !helperIsRootInside(r))) {
                 // Joins come first, from the JVM's own user namespace (a namespace owned by it
                 // cannot be joined from inside a new one), and new namespaces must belong to a
                 // joined user namespace: create them after setns.
@@ -302,24 +302,23 @@ public final class Spawner {
             p.forkIntoPidNamespace = joined.contains(NamespaceType.PID) || (p.unshareInChild & LinuxNs.CLONE_NEWPID()) != 0;
             p.hasMountNamespace = r.namespaces().unshare().contains(NamespaceType.MOUNT) || joined.contains(NamespaceType.MOUNT);
             p.newMountNamespace = r.namespaces().unshare().contains(NamespaceType.MOUNT);
-            if (joined.contains(NamespaceType.MOUNT) && (!r.filesystem().mounts().isEmpty() || r.filesystem().rootfs() != null)) {
+            if (joined.contains(NamespaceType.MOUNT) && r.filesystem().any()) {
                 // Mounts and pivot_root would change the joined namespace for every process in it:
                 // the child takes a private copy of it first.
                 p.unshareInChild |= LinuxNs.CLONE_NEWNS();
                 p.newMountNamespace = true;
             }
             boolean hasUts = r.namespaces().unshare().contains(NamespaceType.UTS) || joined.contains(NamespaceType.UTS);
-            boolean newUser = r.namespaces().unshare().contains(NamespaceType.USER);
 
             if ((r.namespaces().hostname() != null || r.namespaces().domainname() != null) && !hasUts) {
                 throw new IllegalArgumentException("hostname and domainname need a new (or joined) UTS namespace, else the host's"
                         + " would change: add NamespaceType.UTS");
             }
-            if ((!r.filesystem().mounts().isEmpty() || r.filesystem().rootfs() != null) && !p.hasMountNamespace) {
+            if (r.filesystem().any() && !p.hasMountNamespace) {
                 throw new IllegalArgumentException("mounts and rootfs need a new (or joined) mount namespace, else they would"
                         + " appear on the host: add NamespaceType.MOUNT");
             }
-            if ((!r.ids().uidMap().isEmpty() || !r.ids().gidMap().isEmpty() || r.ids().setgroups() != null) && !newUser) {
+            if (r.ids().any() && !newUser) {
                 throw new IllegalArgumentException("uid/gid maps and setgroups are for a new user namespace: add NamespaceType.USER");
             }
             if (r.lifetime().init() && !newPid) {
@@ -331,15 +330,13 @@ public final class Spawner {
             if (r.namespaces().loopback() && !r.namespaces().unshare().contains(NamespaceType.NETWORK)) {
                 throw new IllegalArgumentException("loopback(true) brings up lo in a new network namespace: add NamespaceType.NETWORK");
             }
-            boolean maps = !r.ids().uidMap().isEmpty() || !r.ids().gidMap().isEmpty() || r.ids().setgroups() != null;
-            p.trampolineWaits = maps && (p.cloneFlags & LinuxNs.CLONE_NEWUSER()) != 0;
-            p.mapsInHelperWindow = maps && (p.unshareInChild & LinuxNs.CLONE_NEWUSER()) != 0;
+            p.trampolineWaits = r.ids().any() && (p.cloneFlags & LinuxNs.CLONE_NEWUSER()) != 0;
+            p.mapsInHelperWindow = r.ids().any() && (p.unshareInChild & LinuxNs.CLONE_NEWUSER()) != 0;
             p.helperSync = r.namespaces().loopback() || p.timeNamespace || !r.lifetime().parentSetups().isEmpty() || p.mapsInHelperWindow;
             p.helperSeesParent = (p.cloneFlags & LinuxNs.CLONE_NEWPID()) == 0;
-            p.direct = r.exec().directory() == null && r.namespaces().unshare().isEmpty() && r.namespaces().join().isEmpty() && !r.filesystem().any()
-                    && r.namespaces().hostname() == null && r.namespaces().domainname() == null && !r.lifetime().init()
-                    && r.lifetime().deathSignal() <= 0 && r.namespaces().cgroup() == null && r.lifetime().parentSetups().isEmpty()
-                    && !r.namespaces().loopback() && !r.ids().any();
+            // Names, mounts, id maps, loopback and an init all need a namespace, checked above.
+            p.direct = r.namespaces().unshare().isEmpty() && r.namespaces().join().isEmpty() && r.exec().directory() == null
+                    && r.lifetime().deathSignal() <= 0 && r.namespaces().cgroup() == null && r.lifetime().parentSetups().isEmpty();
             if (p.direct) p.cloneFlags |= LinuxNs.CLONE_CLEAR_SIGHAND();
             // Into a cgroup, the child may be frozen at once: without CLONE_VFORK only this spawn waits
             // for it, not the origin thread that every spawn uses.
