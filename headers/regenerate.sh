@@ -31,10 +31,22 @@ mapfile -t args < <(grep -v -e '^#' -e '^$' "$here/jextract.args")
 
 "$jextract" -D _GNU_SOURCE --output "$tmp" --target-package "$pkg" "${args[@]}" "$here/linuxns.h"
 
-# Post-processing (the only one): jextract 23 looks symbols up with SymbolLookup.findOrThrow,
-# which JDK 22 lacks. Rewrite it to the JDK 22 equivalent so bindings/ compiles with --release 22.
+# Post-processing (two steps, see README.md). 1: jextract 23 looks symbols up with
+# SymbolLookup.findOrThrow, which JDK 22 lacks. Rewrite it to the JDK 22 equivalent so bindings/
+# compiles with --release 22.
 find "$tmp" -name '*.java' -exec sed -i -E \
   's/SYMBOL_LOOKUP\.findOrThrow\(("[^"]*")\)/SYMBOL_LOOKUP.find(\1).orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + \1))/g' {} +
+# 2: each function's holder class creates its downcall handle together with its address and
+# descriptor, so core, which takes only those two (to add errno capture), would pay for a second
+# handle per function it uses (a few ms each in a fresh JVM). Move the handle into a nested holder
+# of its own, made on its first use; it stays a static final, which the JIT folds.
+find "$tmp" -name '*.java' -exec sed -i -E \
+  -e 's/^( *)public static final MethodHandle HANDLE = (Linker\.nativeLinker\(\)\.downcallHandle\(ADDR, DESC\);)$/\1private static final class Lazy { static final MethodHandle HANDLE = \2 }/' \
+  -e 's/^( *)(var mh\$ = |return )([A-Za-z_][A-Za-z_0-9$]*)\.HANDLE;$/\1\2\3.Lazy.HANDLE;/' {} +
+if grep -rqE 'public static final MethodHandle HANDLE|[^y]\.HANDLE;' "$tmp"; then
+  echo "regenerate.sh: jextract's output changed shape: a function handle was not made lazy" >&2
+  exit 1
+fi
 
 # jextract skips names it cannot find without a word: every name listed must be in the output.
 missing=0

@@ -1166,7 +1166,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("unshare").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "unshare"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1186,7 +1186,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle unshare$handle() {
-        return unshare.HANDLE;
+        return unshare.Lazy.HANDLE;
     }
 
     /**
@@ -1205,7 +1205,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int unshare(int __flags) {
-        var mh$ = unshare.HANDLE;
+        var mh$ = unshare.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("unshare", __flags);
@@ -1227,7 +1227,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("setns").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "setns"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1247,7 +1247,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle setns$handle() {
-        return setns.HANDLE;
+        return setns.Lazy.HANDLE;
     }
 
     /**
@@ -1266,7 +1266,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int setns(int __fd, int __nstype) {
-        var mh$ = setns.HANDLE;
+        var mh$ = setns.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("setns", __fd, __nstype);
@@ -1287,7 +1287,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("close").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "close"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1307,7 +1307,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle close$handle() {
-        return close.HANDLE;
+        return close.Lazy.HANDLE;
     }
 
     /**
@@ -1326,7 +1326,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int close(int __fd) {
-        var mh$ = close.HANDLE;
+        var mh$ = close.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("close", __fd);
@@ -1349,7 +1349,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("read").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "read"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1369,7 +1369,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle read$handle() {
-        return read.HANDLE;
+        return read.Lazy.HANDLE;
     }
 
     /**
@@ -1388,7 +1388,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static long read(int __fd, MemorySegment __buf, long __nbytes) {
-        var mh$ = read.HANDLE;
+        var mh$ = read.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("read", __fd, __buf, __nbytes);
@@ -1411,7 +1411,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("write").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "write"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1431,7 +1431,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle write$handle() {
-        return write.HANDLE;
+        return write.Lazy.HANDLE;
     }
 
     /**
@@ -1450,7 +1450,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static long write(int __fd, MemorySegment __buf, long __n) {
-        var mh$ = write.HANDLE;
+        var mh$ = write.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("write", __fd, __buf, __n);
@@ -1472,7 +1472,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("pipe2").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "pipe2"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1492,7 +1492,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle pipe2$handle() {
-        return pipe2.HANDLE;
+        return pipe2.Lazy.HANDLE;
     }
 
     /**
@@ -1511,7 +1511,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int pipe2(MemorySegment __pipedes, int __flags) {
-        var mh$ = pipe2.HANDLE;
+        var mh$ = pipe2.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("pipe2", __pipedes, __flags);
@@ -1532,7 +1532,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("chdir").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "chdir"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1552,7 +1552,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle chdir$handle() {
-        return chdir.HANDLE;
+        return chdir.Lazy.HANDLE;
     }
 
     /**
@@ -1571,7 +1571,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int chdir(MemorySegment __path) {
-        var mh$ = chdir.HANDLE;
+        var mh$ = chdir.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("chdir", __path);
@@ -1592,7 +1592,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("fchdir").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "fchdir"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1612,7 +1612,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle fchdir$handle() {
-        return fchdir.HANDLE;
+        return fchdir.Lazy.HANDLE;
     }
 
     /**
@@ -1631,7 +1631,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int fchdir(int __fd) {
-        var mh$ = fchdir.HANDLE;
+        var mh$ = fchdir.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("fchdir", __fd);
@@ -1654,7 +1654,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("execve").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "execve"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1674,7 +1674,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle execve$handle() {
-        return execve.HANDLE;
+        return execve.Lazy.HANDLE;
     }
 
     /**
@@ -1693,7 +1693,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int execve(MemorySegment __path, MemorySegment __argv, MemorySegment __envp) {
-        var mh$ = execve.HANDLE;
+        var mh$ = execve.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("execve", __path, __argv, __envp);
@@ -1713,7 +1713,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("_exit").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "_exit"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1733,7 +1733,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle _exit$handle() {
-        return _exit.HANDLE;
+        return _exit.Lazy.HANDLE;
     }
 
     /**
@@ -1752,7 +1752,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static void _exit(int __status) {
-        var mh$ = _exit.HANDLE;
+        var mh$ = _exit.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("_exit", __status);
@@ -1771,7 +1771,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getpid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getpid"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1791,7 +1791,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle getpid$handle() {
-        return getpid.HANDLE;
+        return getpid.Lazy.HANDLE;
     }
 
     /**
@@ -1810,7 +1810,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int getpid() {
-        var mh$ = getpid.HANDLE;
+        var mh$ = getpid.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("getpid");
@@ -1829,7 +1829,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getppid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getppid"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1849,7 +1849,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle getppid$handle() {
-        return getppid.HANDLE;
+        return getppid.Lazy.HANDLE;
     }
 
     /**
@@ -1868,7 +1868,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int getppid() {
-        var mh$ = getppid.HANDLE;
+        var mh$ = getppid.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("getppid");
@@ -1887,7 +1887,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getuid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getuid"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1907,7 +1907,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle getuid$handle() {
-        return getuid.HANDLE;
+        return getuid.Lazy.HANDLE;
     }
 
     /**
@@ -1926,7 +1926,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int getuid() {
-        var mh$ = getuid.HANDLE;
+        var mh$ = getuid.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("getuid");
@@ -1945,7 +1945,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("geteuid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "geteuid"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -1965,7 +1965,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle geteuid$handle() {
-        return geteuid.HANDLE;
+        return geteuid.Lazy.HANDLE;
     }
 
     /**
@@ -1984,7 +1984,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int geteuid() {
-        var mh$ = geteuid.HANDLE;
+        var mh$ = geteuid.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("geteuid");
@@ -2003,7 +2003,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getgid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getgid"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2023,7 +2023,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle getgid$handle() {
-        return getgid.HANDLE;
+        return getgid.Lazy.HANDLE;
     }
 
     /**
@@ -2042,7 +2042,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int getgid() {
-        var mh$ = getgid.HANDLE;
+        var mh$ = getgid.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("getgid");
@@ -2061,7 +2061,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getegid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getegid"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2081,7 +2081,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle getegid$handle() {
-        return getegid.HANDLE;
+        return getegid.Lazy.HANDLE;
     }
 
     /**
@@ -2100,7 +2100,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int getegid() {
-        var mh$ = getegid.HANDLE;
+        var mh$ = getegid.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("getegid");
@@ -2122,7 +2122,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getgroups").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getgroups"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2142,7 +2142,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle getgroups$handle() {
-        return getgroups.HANDLE;
+        return getgroups.Lazy.HANDLE;
     }
 
     /**
@@ -2161,7 +2161,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int getgroups(int __size, MemorySegment __list) {
-        var mh$ = getgroups.HANDLE;
+        var mh$ = getgroups.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("getgroups", __size, __list);
@@ -2183,7 +2183,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("gethostname").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "gethostname"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2203,7 +2203,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle gethostname$handle() {
-        return gethostname.HANDLE;
+        return gethostname.Lazy.HANDLE;
     }
 
     /**
@@ -2222,7 +2222,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int gethostname(MemorySegment __name, long __len) {
-        var mh$ = gethostname.HANDLE;
+        var mh$ = gethostname.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("gethostname", __name, __len);
@@ -2244,7 +2244,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("sethostname").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "sethostname"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2264,7 +2264,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle sethostname$handle() {
-        return sethostname.HANDLE;
+        return sethostname.Lazy.HANDLE;
     }
 
     /**
@@ -2283,7 +2283,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int sethostname(MemorySegment __name, long __len) {
-        var mh$ = sethostname.HANDLE;
+        var mh$ = sethostname.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("sethostname", __name, __len);
@@ -2305,7 +2305,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("setdomainname").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "setdomainname"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2325,7 +2325,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle setdomainname$handle() {
-        return setdomainname.HANDLE;
+        return setdomainname.Lazy.HANDLE;
     }
 
     /**
@@ -2344,7 +2344,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int setdomainname(MemorySegment __name, long __len) {
-        var mh$ = setdomainname.HANDLE;
+        var mh$ = setdomainname.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("setdomainname", __name, __len);
@@ -2435,7 +2435,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("gettid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "gettid"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2455,7 +2455,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle gettid$handle() {
-        return gettid.HANDLE;
+        return gettid.Lazy.HANDLE;
     }
 
     /**
@@ -2474,7 +2474,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int gettid() {
-        var mh$ = gettid.HANDLE;
+        var mh$ = gettid.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("gettid");
@@ -2642,7 +2642,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("kill").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "kill"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2662,7 +2662,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle kill$handle() {
-        return kill.HANDLE;
+        return kill.Lazy.HANDLE;
     }
 
     /**
@@ -2681,7 +2681,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int kill(int __pid, int __sig) {
-        var mh$ = kill.HANDLE;
+        var mh$ = kill.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("kill", __pid, __sig);
@@ -2702,7 +2702,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("sigemptyset").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "sigemptyset"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2722,7 +2722,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle sigemptyset$handle() {
-        return sigemptyset.HANDLE;
+        return sigemptyset.Lazy.HANDLE;
     }
 
     /**
@@ -2741,7 +2741,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int sigemptyset(MemorySegment __set) {
-        var mh$ = sigemptyset.HANDLE;
+        var mh$ = sigemptyset.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("sigemptyset", __set);
@@ -2762,7 +2762,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("sigfillset").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "sigfillset"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2782,7 +2782,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle sigfillset$handle() {
-        return sigfillset.HANDLE;
+        return sigfillset.Lazy.HANDLE;
     }
 
     /**
@@ -2801,7 +2801,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int sigfillset(MemorySegment __set) {
-        var mh$ = sigfillset.HANDLE;
+        var mh$ = sigfillset.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("sigfillset", __set);
@@ -2824,7 +2824,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("pthread_sigmask").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "pthread_sigmask"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2844,7 +2844,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle pthread_sigmask$handle() {
-        return pthread_sigmask.HANDLE;
+        return pthread_sigmask.Lazy.HANDLE;
     }
 
     /**
@@ -2863,7 +2863,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int pthread_sigmask(int __how, MemorySegment __newmask, MemorySegment __oldmask) {
-        var mh$ = pthread_sigmask.HANDLE;
+        var mh$ = pthread_sigmask.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("pthread_sigmask", __how, __newmask, __oldmask);
@@ -2886,7 +2886,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("poll").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "poll"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2906,7 +2906,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle poll$handle() {
-        return poll.HANDLE;
+        return poll.Lazy.HANDLE;
     }
 
     /**
@@ -2925,7 +2925,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int poll(MemorySegment __fds, long __nfds, int __timeout) {
-        var mh$ = poll.HANDLE;
+        var mh$ = poll.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("poll", __fds, __nfds, __timeout);
@@ -2946,7 +2946,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("strerror").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "strerror"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -2966,7 +2966,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle strerror$handle() {
-        return strerror.HANDLE;
+        return strerror.Lazy.HANDLE;
     }
 
     /**
@@ -2985,7 +2985,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MemorySegment strerror(int __errnum) {
-        var mh$ = strerror.HANDLE;
+        var mh$ = strerror.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("strerror", __errnum);
@@ -3146,7 +3146,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("mount").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "mount"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3166,7 +3166,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle mount$handle() {
-        return mount.HANDLE;
+        return mount.Lazy.HANDLE;
     }
 
     /**
@@ -3185,7 +3185,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int mount(MemorySegment __special_file, MemorySegment __dir, MemorySegment __fstype, long __rwflag, MemorySegment __data) {
-        var mh$ = mount.HANDLE;
+        var mh$ = mount.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("mount", __special_file, __dir, __fstype, __rwflag, __data);
@@ -3207,7 +3207,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("umount2").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "umount2"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3227,7 +3227,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle umount2$handle() {
-        return umount2.HANDLE;
+        return umount2.Lazy.HANDLE;
     }
 
     /**
@@ -3246,7 +3246,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int umount2(MemorySegment __special_file, int __flags) {
-        var mh$ = umount2.HANDLE;
+        var mh$ = umount2.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("umount2", __special_file, __flags);
@@ -3268,7 +3268,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("memfd_create").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "memfd_create"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3288,7 +3288,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle memfd_create$handle() {
-        return memfd_create.HANDLE;
+        return memfd_create.Lazy.HANDLE;
     }
 
     /**
@@ -3307,7 +3307,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int memfd_create(MemorySegment __name, int __flags) {
-        var mh$ = memfd_create.HANDLE;
+        var mh$ = memfd_create.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("memfd_create", __name, __flags);
@@ -3333,7 +3333,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("mmap").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "mmap"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3353,7 +3353,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle mmap$handle() {
-        return mmap.HANDLE;
+        return mmap.Lazy.HANDLE;
     }
 
     /**
@@ -3372,7 +3372,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MemorySegment mmap(MemorySegment __addr, long __len, int __prot, int __flags, int __fd, long __offset) {
-        var mh$ = mmap.HANDLE;
+        var mh$ = mmap.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("mmap", __addr, __len, __prot, __flags, __fd, __offset);
@@ -3394,7 +3394,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("munmap").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "munmap"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3414,7 +3414,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle munmap$handle() {
-        return munmap.HANDLE;
+        return munmap.Lazy.HANDLE;
     }
 
     /**
@@ -3433,7 +3433,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int munmap(MemorySegment __addr, long __len) {
-        var mh$ = munmap.HANDLE;
+        var mh$ = munmap.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("munmap", __addr, __len);
@@ -3456,7 +3456,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("mprotect").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "mprotect"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3476,7 +3476,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle mprotect$handle() {
-        return mprotect.HANDLE;
+        return mprotect.Lazy.HANDLE;
     }
 
     /**
@@ -3495,7 +3495,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int mprotect(MemorySegment __addr, long __len, int __prot) {
-        var mh$ = mprotect.HANDLE;
+        var mh$ = mprotect.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("mprotect", __addr, __len, __prot);
@@ -3609,7 +3609,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("waitid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "waitid"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3629,7 +3629,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle waitid$handle() {
-        return waitid.HANDLE;
+        return waitid.Lazy.HANDLE;
     }
 
     /**
@@ -3648,7 +3648,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int waitid(int __idtype, int __id, MemorySegment __infop, int __options) {
-        var mh$ = waitid.HANDLE;
+        var mh$ = waitid.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("waitid", __idtype, __id, __infop, __options);
@@ -3670,7 +3670,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("fstat").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "fstat"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3690,7 +3690,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle fstat$handle() {
-        return fstat.HANDLE;
+        return fstat.Lazy.HANDLE;
     }
 
     /**
@@ -3709,7 +3709,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int fstat(int __fd, MemorySegment __buf) {
-        var mh$ = fstat.HANDLE;
+        var mh$ = fstat.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("fstat", __fd, __buf);
@@ -3768,7 +3768,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("socket").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "socket"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3788,7 +3788,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle socket$handle() {
-        return socket.HANDLE;
+        return socket.Lazy.HANDLE;
     }
 
     /**
@@ -3807,7 +3807,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int socket(int __domain, int __type, int __protocol) {
-        var mh$ = socket.HANDLE;
+        var mh$ = socket.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("socket", __domain, __type, __protocol);
@@ -3830,7 +3830,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("bind").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "bind"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3850,7 +3850,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle bind$handle() {
-        return bind.HANDLE;
+        return bind.Lazy.HANDLE;
     }
 
     /**
@@ -3869,7 +3869,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int bind(int __fd, MemorySegment __addr, int __len) {
-        var mh$ = bind.HANDLE;
+        var mh$ = bind.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("bind", __fd, __addr, __len);
@@ -3892,7 +3892,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getsockname").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getsockname"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3912,7 +3912,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle getsockname$handle() {
-        return getsockname.HANDLE;
+        return getsockname.Lazy.HANDLE;
     }
 
     /**
@@ -3931,7 +3931,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int getsockname(int __fd, MemorySegment __addr, MemorySegment __len) {
-        var mh$ = getsockname.HANDLE;
+        var mh$ = getsockname.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("getsockname", __fd, __addr, __len);
@@ -3957,7 +3957,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("sendto").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "sendto"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -3977,7 +3977,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle sendto$handle() {
-        return sendto.HANDLE;
+        return sendto.Lazy.HANDLE;
     }
 
     /**
@@ -3996,7 +3996,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static long sendto(int __fd, MemorySegment __buf, long __n, int __flags, MemorySegment __addr, int __addr_len) {
-        var mh$ = sendto.HANDLE;
+        var mh$ = sendto.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("sendto", __fd, __buf, __n, __flags, __addr, __addr_len);
@@ -4022,7 +4022,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("recvfrom").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "recvfrom"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -4042,7 +4042,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle recvfrom$handle() {
-        return recvfrom.HANDLE;
+        return recvfrom.Lazy.HANDLE;
     }
 
     /**
@@ -4061,7 +4061,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static long recvfrom(int __fd, MemorySegment __buf, long __n, int __flags, MemorySegment __addr, MemorySegment __addr_len) {
-        var mh$ = recvfrom.HANDLE;
+        var mh$ = recvfrom.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("recvfrom", __fd, __buf, __n, __flags, __addr, __addr_len);
@@ -4086,7 +4086,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("setsockopt").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "setsockopt"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -4106,7 +4106,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle setsockopt$handle() {
-        return setsockopt.HANDLE;
+        return setsockopt.Lazy.HANDLE;
     }
 
     /**
@@ -4125,7 +4125,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int setsockopt(int __fd, int __level, int __optname, MemorySegment __optval, int __optlen) {
-        var mh$ = setsockopt.HANDLE;
+        var mh$ = setsockopt.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("setsockopt", __fd, __level, __optname, __optval, __optlen);
@@ -4560,7 +4560,7 @@ public class LinuxNs extends LinuxNs$shared {
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("if_nametoindex").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "if_nametoindex"));
 
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+        private static final class Lazy { static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC); }
     }
 
     /**
@@ -4580,7 +4580,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static MethodHandle if_nametoindex$handle() {
-        return if_nametoindex.HANDLE;
+        return if_nametoindex.Lazy.HANDLE;
     }
 
     /**
@@ -4599,7 +4599,7 @@ public class LinuxNs extends LinuxNs$shared {
      * }
      */
     public static int if_nametoindex(MemorySegment __ifname) {
-        var mh$ = if_nametoindex.HANDLE;
+        var mh$ = if_nametoindex.Lazy.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("if_nametoindex", __ifname);
