@@ -40,53 +40,92 @@ public final class Native {
     private static final ThreadLocal<MemorySegment> CALL_STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STATE));
 
-    static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(address, descriptor, CAPTURE);
+    /**
+     * A downcall handle with errno capture. A failure to make it (a descriptor the linker refuses,
+     * native access denied) is a {@link LinkageError} naming the function, so that it reaches the
+     * caller as it is, not wrapped, also when it happens in a holder class's initialiser.
+     */
+    static MethodHandle downcall(String name, MemorySegment address, FunctionDescriptor descriptor,
+                                 Linker.Option... options) {
+        Linker.Option[] all = new Linker.Option[options.length + 1];
+        all[0] = CAPTURE;
+        System.arraycopy(options, 0, all, 1, options.length);
+        try {
+            return LINKER.downcallHandle(address, descriptor, all);
+        } catch (RuntimeException e) {
+            throw linkFailure(name, e);
+        }
     }
 
-    static MethodHandle variadic(MemorySegment address, FunctionDescriptor descriptor, int firstVariadic) {
-        return LINKER.downcallHandle(address, descriptor, CAPTURE, Linker.Option.firstVariadicArg(firstVariadic));
+    static MethodHandle downcall(String name, MemorySegment address, FunctionDescriptor descriptor) {
+        return downcall(name, address, descriptor, new Linker.Option[0]);
     }
 
-    private static final MethodHandle UNSHARE = downcall(LinuxNs.unshare$address(), LinuxNs.unshare$descriptor());
-    private static final MethodHandle SETNS = downcall(LinuxNs.setns$address(), LinuxNs.setns$descriptor());
-    private static final MethodHandle CLOSE = downcall(LinuxNs.close$address(), LinuxNs.close$descriptor());
-    private static final MethodHandle READ = downcall(LinuxNs.read$address(), LinuxNs.read$descriptor());
-    private static final MethodHandle WRITE = downcall(LinuxNs.write$address(), LinuxNs.write$descriptor());
-    private static final MethodHandle PIPE2 = downcall(LinuxNs.pipe2$address(), LinuxNs.pipe2$descriptor());
-    private static final MethodHandle MOUNT = downcall(LinuxNs.mount$address(), LinuxNs.mount$descriptor());
-    private static final MethodHandle UMOUNT2 = downcall(LinuxNs.umount2$address(), LinuxNs.umount2$descriptor());
-    private static final MethodHandle SETHOSTNAME = downcall(LinuxNs.sethostname$address(), LinuxNs.sethostname$descriptor());
-    private static final MethodHandle GETTID = downcall(LinuxNs.gettid$address(), LinuxNs.gettid$descriptor());
-    private static final MethodHandle GETUID = downcall(LinuxNs.getuid$address(), LinuxNs.getuid$descriptor());
-    private static final MethodHandle GETGID = downcall(LinuxNs.getgid$address(), LinuxNs.getgid$descriptor());
-    private static final MethodHandle GETEUID = downcall(LinuxNs.geteuid$address(), LinuxNs.geteuid$descriptor());
-    private static final MethodHandle FSTAT = downcall(LinuxNs.fstat$address(), LinuxNs.fstat$descriptor());
-    private static final MethodHandle POLL = downcall(LinuxNs.poll$address(), LinuxNs.poll$descriptor());
-    private static final MethodHandle WAITID = downcall(LinuxNs.waitid$address(), LinuxNs.waitid$descriptor());
-    private static final MethodHandle MMAP = downcall(LinuxNs.mmap$address(), LinuxNs.mmap$descriptor());
-    private static final MethodHandle MUNMAP = downcall(LinuxNs.munmap$address(), LinuxNs.munmap$descriptor());
-    private static final MethodHandle MPROTECT = downcall(LinuxNs.mprotect$address(), LinuxNs.mprotect$descriptor());
-    private static final MethodHandle PTHREAD_SIGMASK = downcall(LinuxNs.pthread_sigmask$address(), LinuxNs.pthread_sigmask$descriptor());
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(LinuxNs.strerror$address(), LinuxNs.strerror$descriptor());
+    /** {@link #downcall} for a variadic function whose variadic arguments start at {@code firstVariadic}. */
+    static MethodHandle variadic(String name, MemorySegment address, FunctionDescriptor descriptor, int firstVariadic) {
+        return downcall(name, address, descriptor, Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    static LinkageError linkFailure(String name, Throwable cause) {
+        LinkageError e = new LinkageError("linuxns: cannot make the downcall handle for " + name + ": " + cause);
+        e.initCause(cause);
+        return e;
+    }
+
+    // One holder class per function, as jextract does: a handle is made on the first call of its
+    // function, not all when Native is first used (each costs milliseconds in a fresh JVM, and a
+    // short-lived program such as the command needs a few of them). Each stays a static final,
+    // which the JIT folds like any constant. A missing symbol is the binding's UnsatisfiedLinkError
+    // ("unresolved symbol: NAME"), thrown by the first call of that function.
+    private static final class Unshare { static final MethodHandle H = downcall("unshare", LinuxNs.unshare$address(), LinuxNs.unshare$descriptor()); }
+    private static final class Setns { static final MethodHandle H = downcall("setns", LinuxNs.setns$address(), LinuxNs.setns$descriptor()); }
+    private static final class Close { static final MethodHandle H = downcall("close", LinuxNs.close$address(), LinuxNs.close$descriptor()); }
+    private static final class Read { static final MethodHandle H = downcall("read", LinuxNs.read$address(), LinuxNs.read$descriptor()); }
+    private static final class Write { static final MethodHandle H = downcall("write", LinuxNs.write$address(), LinuxNs.write$descriptor()); }
+    private static final class Pipe2 { static final MethodHandle H = downcall("pipe2", LinuxNs.pipe2$address(), LinuxNs.pipe2$descriptor()); }
+    private static final class Mount { static final MethodHandle H = downcall("mount", LinuxNs.mount$address(), LinuxNs.mount$descriptor()); }
+    private static final class Umount2 { static final MethodHandle H = downcall("umount2", LinuxNs.umount2$address(), LinuxNs.umount2$descriptor()); }
+    private static final class Sethostname { static final MethodHandle H = downcall("sethostname", LinuxNs.sethostname$address(), LinuxNs.sethostname$descriptor()); }
+    private static final class Gettid { static final MethodHandle H = downcall("gettid", LinuxNs.gettid$address(), LinuxNs.gettid$descriptor()); }
+    private static final class Getuid { static final MethodHandle H = downcall("getuid", LinuxNs.getuid$address(), LinuxNs.getuid$descriptor()); }
+    private static final class Getgid { static final MethodHandle H = downcall("getgid", LinuxNs.getgid$address(), LinuxNs.getgid$descriptor()); }
+    private static final class Geteuid { static final MethodHandle H = downcall("geteuid", LinuxNs.geteuid$address(), LinuxNs.geteuid$descriptor()); }
+    private static final class Fstat { static final MethodHandle H = downcall("fstat", LinuxNs.fstat$address(), LinuxNs.fstat$descriptor()); }
+    private static final class Poll { static final MethodHandle H = downcall("poll", LinuxNs.poll$address(), LinuxNs.poll$descriptor()); }
+    private static final class Waitid { static final MethodHandle H = downcall("waitid", LinuxNs.waitid$address(), LinuxNs.waitid$descriptor()); }
+    private static final class Mmap { static final MethodHandle H = downcall("mmap", LinuxNs.mmap$address(), LinuxNs.mmap$descriptor()); }
+    private static final class Munmap { static final MethodHandle H = downcall("munmap", LinuxNs.munmap$address(), LinuxNs.munmap$descriptor()); }
+    private static final class Mprotect { static final MethodHandle H = downcall("mprotect", LinuxNs.mprotect$address(), LinuxNs.mprotect$descriptor()); }
+    private static final class PthreadSigmask { static final MethodHandle H = downcall("pthread_sigmask", LinuxNs.pthread_sigmask$address(), LinuxNs.pthread_sigmask$descriptor()); }
+    /** Without errno capture: strerror(3) sets none. */
+    private static final class Strerror {
+        static final MethodHandle H;
+        static {
+            try {
+                H = LINKER.downcallHandle(LinuxNs.strerror$address(), LinuxNs.strerror$descriptor());
+            } catch (RuntimeException e) {
+                throw linkFailure("strerror", e);
+            }
+        }
+    }
     /** {@code int open(const char *path, int flags, ... mode)}. */
-    private static final MethodHandle OPEN = variadic(LinuxNs.open.address(),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
+    private static final class Open { static final MethodHandle H = variadic("open", LinuxNs.open.address(),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2); }
     /** {@code int ioctl(int fd, unsigned long request, ... arg)}, with an integer argument. */
-    private static final MethodHandle IOCTL = variadic(LinuxNs.ioctl.address(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+    private static final class Ioctl { static final MethodHandle H = variadic("ioctl", LinuxNs.ioctl.address(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2); }
     /** {@code int ioctl(int fd, unsigned long request, ... arg)}, with a pointer argument. */
-    private static final MethodHandle IOCTL_PTR = variadic(LinuxNs.ioctl.address(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    private static final class IoctlPtr { static final MethodHandle H = variadic("ioctl", LinuxNs.ioctl.address(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2); }
     /** {@code int fcntl(int fd, int cmd, ... int arg)}. */
-    private static final MethodHandle FCNTL = variadic(LinuxNs.fcntl.address(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
+    private static final class Fcntl { static final MethodHandle H = variadic("fcntl", LinuxNs.fcntl.address(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2); }
     /** {@code long syscall(long nr, ...)} with two integer arguments. */
-    private static final MethodHandle SYSCALL2 = variadic(LinuxNs.syscall.address(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+    private static final class Syscall2 { static final MethodHandle H = variadic("syscall", LinuxNs.syscall.address(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1); }
     /** {@code long syscall(long nr, ...)} with four integer arguments. */
-    private static final MethodHandle SYSCALL4 = variadic(LinuxNs.syscall.address(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+    private static final class Syscall4 { static final MethodHandle H = variadic("syscall", LinuxNs.syscall.address(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1); }
 
     public static MemorySegment callState() {
         return CALL_STATE.get();
@@ -110,7 +149,7 @@ public final class Native {
     /** {@code strerror(3)}; the glibc table of messages is static, so the pointer stays valid. */
     public static String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Strerror.H.invokeExact(errno);
             return s.reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -123,7 +162,7 @@ public final class Native {
     public static int rawUnshare(int flags) {
         MemorySegment st = callState();
         try {
-            int r = (int) UNSHARE.invokeExact(st, flags);
+            int r = (int) Unshare.H.invokeExact(st, flags);
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -140,7 +179,7 @@ public final class Native {
     public static int rawSetns(int fd, int nstype) {
         MemorySegment st = callState();
         try {
-            int r = (int) SETNS.invokeExact(st, fd, nstype);
+            int r = (int) Setns.H.invokeExact(st, fd, nstype);
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -158,7 +197,7 @@ public final class Native {
         MemorySegment st = callState();
         long r;
         try {
-            r = (long) SYSCALL2.invokeExact(st, (long) LinuxNs.SYS_pidfd_open(), pid, 0L);
+            r = (long) Syscall2.H.invokeExact(st, (long) LinuxNs.SYS_pidfd_open(), pid, 0L);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -174,7 +213,7 @@ public final class Native {
     public static int rawPidfdSendSignal(int pidfd, int signal) {
         MemorySegment st = callState();
         try {
-            long r = (long) SYSCALL4.invokeExact(st, (long) LinuxNs.SYS_pidfd_send_signal(), (long) pidfd, (long) signal, 0L, 0L);
+            long r = (long) Syscall4.H.invokeExact(st, (long) LinuxNs.SYS_pidfd_send_signal(), (long) pidfd, (long) signal, 0L, 0L);
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -185,7 +224,7 @@ public final class Native {
     public static long rawSyscall4(long nr, long a, long b, long c, long d) {
         MemorySegment st = callState();
         try {
-            long r = (long) SYSCALL4.invokeExact(st, nr, a, b, c, d);
+            long r = (long) Syscall4.H.invokeExact(st, nr, a, b, c, d);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -196,7 +235,7 @@ public final class Native {
     public static int rawIoctl(int fd, long request, long arg) {
         MemorySegment st = callState();
         try {
-            int r = (int) IOCTL.invokeExact(st, fd, request, arg);
+            int r = (int) Ioctl.H.invokeExact(st, fd, request, arg);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -207,7 +246,7 @@ public final class Native {
     public static int rawIoctl(int fd, long request, MemorySegment arg) {
         MemorySegment st = callState();
         try {
-            int r = (int) IOCTL_PTR.invokeExact(st, fd, request, arg);
+            int r = (int) IoctlPtr.H.invokeExact(st, fd, request, arg);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -220,7 +259,7 @@ public final class Native {
     public static int rawOpen(String path, int flags, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = callState();
-            int r = (int) OPEN.invokeExact(st, arena.allocateFrom(path), flags, mode);
+            int r = (int) Open.H.invokeExact(st, arena.allocateFrom(path), flags, mode);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -238,7 +277,7 @@ public final class Native {
     public static int close(int fd) {
         MemorySegment st = callState();
         try {
-            int r = (int) CLOSE.invokeExact(st, fd);
+            int r = (int) Close.H.invokeExact(st, fd);
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -249,7 +288,7 @@ public final class Native {
     public static long rawRead(int fd, MemorySegment buf, long count) {
         MemorySegment st = callState();
         try {
-            long r = (long) READ.invokeExact(st, fd, buf, count);
+            long r = (long) Read.H.invokeExact(st, fd, buf, count);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -260,7 +299,7 @@ public final class Native {
     public static long rawWrite(int fd, MemorySegment buf, long count) {
         MemorySegment st = callState();
         try {
-            long r = (long) WRITE.invokeExact(st, fd, buf, count);
+            long r = (long) Write.H.invokeExact(st, fd, buf, count);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -272,7 +311,7 @@ public final class Native {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
             MemorySegment st = callState();
-            int r = (int) PIPE2.invokeExact(st, fds, LinuxNs.O_CLOEXEC());
+            int r = (int) Pipe2.H.invokeExact(st, fds, LinuxNs.O_CLOEXEC());
             if (r != 0) throw fail("pipe2(O_CLOEXEC)", st);
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (NamespaceException e) {
@@ -287,7 +326,7 @@ public final class Native {
         MemorySegment st = callState();
         int r;
         try {
-            r = (int) FCNTL.invokeExact(st, fd, LinuxNs.F_DUPFD_CLOEXEC(), min);
+            r = (int) Fcntl.H.invokeExact(st, fd, LinuxNs.F_DUPFD_CLOEXEC(), min);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -300,7 +339,7 @@ public final class Native {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(io.linuxns.bindings.stat.layout());
             MemorySegment st = callState();
-            int r = (int) FSTAT.invokeExact(st, fd, buf);
+            int r = (int) Fstat.H.invokeExact(st, fd, buf);
             if (r != 0) throw fail("fstat(fd=" + fd + ")", st);
             return new long[] {io.linuxns.bindings.stat.st_dev(buf), io.linuxns.bindings.stat.st_ino(buf)};
         } catch (NamespaceException e) {
@@ -316,7 +355,7 @@ public final class Native {
     public static int rawMount(String source, String target, String fstype, long flags, String data) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = callState();
-            int r = (int) MOUNT.invokeExact(st, str(arena, source), str(arena, target), str(arena, fstype), flags, str(arena, data));
+            int r = (int) Mount.H.invokeExact(st, str(arena, source), str(arena, target), str(arena, fstype), flags, str(arena, data));
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -336,7 +375,7 @@ public final class Native {
     public static int rawUmount2(String target, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = callState();
-            int r = (int) UMOUNT2.invokeExact(st, arena.allocateFrom(target), flags);
+            int r = (int) Umount2.H.invokeExact(st, arena.allocateFrom(target), flags);
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -348,7 +387,7 @@ public final class Native {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocateFrom(name);
             MemorySegment st = callState();
-            int r = (int) SETHOSTNAME.invokeExact(st, s, s.byteSize() - 1);
+            int r = (int) Sethostname.H.invokeExact(st, s, s.byteSize() - 1);
             if (r != 0) throw fail("sethostname(\"" + name + "\")", st);
         } catch (NamespaceException e) {
             throw e;
@@ -360,7 +399,7 @@ public final class Native {
     /** {@code gettid(2)}. */
     public static int gettid() {
         try {
-            return (int) GETTID.invokeExact(callState());
+            return (int) Gettid.H.invokeExact(callState());
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -369,7 +408,7 @@ public final class Native {
     /** {@code getuid(2)}: the real uid of the process. */
     public static int getuid() {
         try {
-            return (int) GETUID.invokeExact(callState());
+            return (int) Getuid.H.invokeExact(callState());
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -378,7 +417,7 @@ public final class Native {
     /** {@code geteuid(2)}: the effective uid of the process. */
     public static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact(callState());
+            return (int) Geteuid.H.invokeExact(callState());
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -387,7 +426,7 @@ public final class Native {
     /** {@code getgid(2)}: the real gid of the process. */
     public static int getgid() {
         try {
-            return (int) GETGID.invokeExact(callState());
+            return (int) Getgid.H.invokeExact(callState());
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -399,7 +438,7 @@ public final class Native {
     public static int rawPoll(MemorySegment pollfd, int timeoutMillis) {
         MemorySegment st = callState();
         try {
-            int r = (int) POLL.invokeExact(st, pollfd, 1L, timeoutMillis);
+            int r = (int) Poll.H.invokeExact(st, pollfd, 1L, timeoutMillis);
             if (r < 0) return -errno(st);
             return r == 0 ? 0 : io.linuxns.bindings.pollfd.revents(pollfd);
         } catch (Throwable t) {
@@ -411,7 +450,7 @@ public final class Native {
     public static int rawPoll(MemorySegment pollfds, int count, int timeoutMillis) {
         MemorySegment st = callState();
         try {
-            int r = (int) POLL.invokeExact(st, pollfds, (long) count, timeoutMillis);
+            int r = (int) Poll.H.invokeExact(st, pollfds, (long) count, timeoutMillis);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -422,7 +461,7 @@ public final class Native {
     public static int rawWaitid(int idtype, int id, MemorySegment siginfo, int options) {
         MemorySegment st = callState();
         try {
-            int r = (int) WAITID.invokeExact(st, idtype, id, siginfo, options);
+            int r = (int) Waitid.H.invokeExact(st, idtype, id, siginfo, options);
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -439,7 +478,7 @@ public final class Native {
         MemorySegment st = callState();
         MemorySegment r;
         try {
-            r = (MemorySegment) MMAP.invokeExact(st, MemorySegment.ofAddress(hint), size, prot,
+            r = (MemorySegment) Mmap.H.invokeExact(st, MemorySegment.ofAddress(hint), size, prot,
                     LinuxNs.MAP_PRIVATE() | LinuxNs.MAP_ANONYMOUS() | extraFlags, -1, 0L);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -451,7 +490,7 @@ public final class Native {
     /** {@code munmap(2)}. */
     public static void munmap(MemorySegment segment) {
         try {
-            int r = (int) MUNMAP.invokeExact(callState(), segment, segment.byteSize());
+            int r = (int) Munmap.H.invokeExact(callState(), segment, segment.byteSize());
             if (r != 0) throw new AssertionError("munmap failed: " + segment);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -463,7 +502,7 @@ public final class Native {
         MemorySegment st = callState();
         int r;
         try {
-            r = (int) MPROTECT.invokeExact(st, segment, segment.byteSize(), prot);
+            r = (int) Mprotect.H.invokeExact(st, segment, segment.byteSize(), prot);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -473,7 +512,7 @@ public final class Native {
     /** {@code pthread_sigmask(3)}; returns 0 or the error number. */
     public static int pthreadSigmask(int how, MemorySegment set, MemorySegment old) {
         try {
-            return (int) PTHREAD_SIGMASK.invokeExact(callState(), how, set, old);
+            return (int) PthreadSigmask.H.invokeExact(callState(), how, set, old);
         } catch (Throwable t) {
             throw unexpected(t);
         }

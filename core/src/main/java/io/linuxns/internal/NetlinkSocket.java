@@ -31,23 +31,23 @@ public final class NetlinkSocket {
     /** {@code ENOTSOCK}, for a descriptor that is a socket of another family. */
     private static final int ENOTSOCK = 88;
 
-    private static final MethodHandle SOCKET = Native.downcall(LinuxNs.socket$address(), LinuxNs.socket$descriptor());
-    private static final MethodHandle SETSOCKOPT = Native.downcall(LinuxNs.setsockopt$address(), LinuxNs.setsockopt$descriptor());
+    private static final MethodHandle SOCKET = Native.downcall("socket", LinuxNs.socket$address(), LinuxNs.socket$descriptor());
+    private static final MethodHandle SETSOCKOPT = Native.downcall("setsockopt", LinuxNs.setsockopt$address(), LinuxNs.setsockopt$descriptor());
     /** {@code int bind(int fd, const struct sockaddr *addr, socklen_t len)}. */
-    private static final MethodHandle BIND = Native.downcall(LinuxNs.bind$address(),
+    private static final MethodHandle BIND = Native.downcall("bind", LinuxNs.bind$address(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     /** {@code int getsockname(int fd, struct sockaddr *addr, socklen_t *len)}. */
-    private static final MethodHandle GETSOCKNAME = Native.downcall(LinuxNs.getsockname$address(),
+    private static final MethodHandle GETSOCKNAME = Native.downcall("getsockname", LinuxNs.getsockname$address(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     /** {@code ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to, socklen_t tolen)}. */
-    private static final MethodHandle SENDTO = Native.downcall(LinuxNs.sendto$address(),
+    private static final MethodHandle SENDTO = Native.downcall("sendto", LinuxNs.sendto$address(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     /** {@code ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)}. */
-    private static final MethodHandle RECVFROM = Native.downcall(LinuxNs.recvfrom$address(),
+    private static final MethodHandle RECVFROM = Native.downcall("recvfrom", LinuxNs.recvfrom$address(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
 
     /** {@code long syscall(long nr, ...)} with three integer arguments, for {@code pidfd_getfd}. */
-    private static final MethodHandle SYSCALL3 = Native.variadic(LinuxNs.syscall.address(),
+    private static final MethodHandle SYSCALL3 = Native.variadic("syscall", LinuxNs.syscall.address(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
 
     /**
