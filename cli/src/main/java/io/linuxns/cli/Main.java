@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.List;
 
 /**
  * The {@code linuxns} command: {@code run} (a small container, after Ed King's "Namespaces in
@@ -16,8 +17,6 @@ import java.io.PrintWriter;
  */
 @Command(name = "linuxns", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Linux namespaces from the JVM: run a container, unshare, nsenter, list namespaces.",
-        subcommands = {RunCommand.class, UnshareCommand.class, NsenterCommand.class, LsCommand.class,
-                CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND")
 public final class Main implements Runnable {
     private static volatile boolean debug;
@@ -49,12 +48,52 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit status, without exiting. */
     static int execute(String... args) {
-        CommandLine cl = commandLine();
+        CommandLine cl = commandLine(subcommandNamed(args));
         return cl.execute(args);
     }
 
+    /** The subcommands, in the order {@code --help} lists them. */
+    static final List<String> SUBCOMMANDS = List.of("run", "unshare", "nsenter", "ls", "help");
+
+    private static Object newSubcommand(String name) {
+        return switch (name) {
+            case "run" -> new RunCommand();
+            case "unshare" -> new UnshareCommand();
+            case "nsenter" -> new NsenterCommand();
+            case "ls" -> new LsCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            default -> throw new IllegalArgumentException("no subcommand " + name);
+        };
+    }
+
+    /**
+     * The subcommand that {@code args} run, when it is one that needs no other ({@code help} lists
+     * them all), or {@code null}: the first argument that is not an option (the top-level options
+     * take no value).
+     */
+    static String subcommandNamed(String... args) {
+        for (String a : args) {
+            if (a.startsWith("-")) continue;
+            return SUBCOMMANDS.contains(a) && !a.equals("help") ? a : null;
+        }
+        return null;
+    }
+
+    /** The command with every subcommand. */
     static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command with only subcommand {@code only}, or with all of them when it is {@code null}.
+     * picocli reflects over every option of every subcommand it is given, which is most of its
+     * set-up time in a fresh JVM; a run needs only the subcommand it names.
+     */
+    static CommandLine commandLine(String only) {
         CommandLine cl = new CommandLine(new Main());
+        for (String name : SUBCOMMANDS) {
+            if (only == null || only.equals(name)) cl.addSubcommand(name, newSubcommand(name));
+        }
         // util-linux style: everything from the first operand on is the command and its arguments.
         cl.setStopAtPositional(true);
         cl.setParameterExceptionHandler((ex, args) -> {
