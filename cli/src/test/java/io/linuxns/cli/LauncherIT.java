@@ -1,0 +1,132 @@
+package io.linuxns.cli;
+
+import io.linuxns.cli.Cli.Result;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The {@code ./linuxns} launcher's AOT cache is an optimisation only: made quietly on first use,
+ * used afterwards, made again for a rebuilt jar, and a broken or impossible cache changes nothing
+ * the user sees. Each test runs a copy of the launcher, {@code with-jdk} and the jar in a
+ * world-readable directory of its own, so the worktree's cli/target is never touched.
+ */
+class LauncherIT {
+    Path repo;
+    Path target;
+    Path jar;
+
+    @BeforeEach
+    void copyLauncher() throws IOException {
+        assumeTrue(Runtime.version().feature() >= 25, "the launcher keeps an AOT cache on JDK 25+ only");
+        repo = Files.createTempDirectory("linuxns-launcher", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        target = Files.createDirectories(repo.resolve("cli/target"));
+        Files.setPosixFilePermissions(repo.resolve("cli"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String script : List.of("linuxns", "with-jdk")) {
+            Files.copy(Cli.REPO.resolve(script), repo.resolve(script));
+            Files.setPosixFilePermissions(repo.resolve(script), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        jar = target.resolve("linuxns-cli.jar");
+        Files.copy(Cli.JAR, jar);
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    @AfterEach
+    void removeCopy() {
+        if (repo != null) Cli.exec("rm", "-rf", repo.toString());
+    }
+
+    /** Runs {@code ./linuxns ARGS} in the copy, logging class loading to {@code log} (or not, when null). */
+    private Result launcher(Path log, String prefix, String args) {
+        String opts = log == null ? "" : "LINUXNS_JAVA_OPTS=-Xlog:class+load:file=" + log + " ";
+        return Cli.exec(List.of("sh", "-c", prefix + opts + "./linuxns " + args), repo);
+    }
+
+    private Result launcher(Path log, String args) {
+        return launcher(log, "", args);
+    }
+
+    private List<Path> caches() throws IOException {
+        try (Stream<Path> s = Files.list(target)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".aot")).toList();
+        }
+    }
+
+    /** Whether the run that wrote {@code log} took the command's main class from the AOT cache. */
+    private static boolean mainFromCache(Path log) throws IOException {
+        return Files.readAllLines(log).stream()
+                .anyMatch(l -> l.contains(" io.linuxns.cli.Main ") && l.contains("shared objects file"));
+    }
+
+    private void assertRanQuietly(Result r) {
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("ok", r.line(), r::toString);
+        assertEquals("", r.err(), "nothing about the cache reaches the user: " + r);
+    }
+
+    @Test
+    void theFirstRunMakesTheCacheQuietlyTheNextUsesItAndABrokenOneIsIgnored() throws IOException {
+        assumeTrue(Cli.isRoot(), "unshare -u needs root");
+        assertRanQuietly(launcher(null, "unshare -u echo ok"));
+        List<Path> caches = caches();
+        assertEquals(1, caches.size(), caches::toString);
+        assertTrue(Files.getLastModifiedTime(caches.getFirst()).compareTo(Files.getLastModifiedTime(jar)) > 0);
+
+        Path log = repo.resolve("classes.log");
+        assertRanQuietly(launcher(log, "unshare -u echo ok"));
+        assertTrue(mainFromCache(log), "the second run maps the cache");
+
+        // A broken cache (a disk full while it was written, say) is refused by the JVM, without a word.
+        Files.writeString(caches.getFirst(), "not an AOT cache");
+        assertRanQuietly(launcher(null, "unshare -u echo ok"));
+        Files.write(caches.getFirst(), new byte[0]);
+        assertRanQuietly(launcher(null, "unshare -u echo ok"));
+    }
+
+    @Test
+    void aRebuiltJarGetsANewCache() throws IOException {
+        assumeTrue(Cli.isRoot(), "unshare -u needs root");
+        assertRanQuietly(launcher(null, "unshare -u echo ok"));
+        Path cache = caches().getFirst();
+        // What a rebuild looks like to the launcher and to the JVM: the jar's time changes, to after the cache's.
+        Files.setLastModifiedTime(jar, FileTime.from(Instant.now()));
+        assertTrue(Files.getLastModifiedTime(jar).compareTo(Files.getLastModifiedTime(cache)) > 0);
+
+        Path log = repo.resolve("classes.log");
+        assertRanQuietly(launcher(log, "unshare -u echo ok"));
+        assertTrue(Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0, "made again");
+        Path again = repo.resolve("again.log");
+        assertRanQuietly(launcher(again, "unshare -u echo ok"));
+        assertTrue(mainFromCache(again), "and used");
+    }
+
+    @Test
+    void whereTheCacheCannotBeWrittenTheCommandRunsWithout() throws IOException {
+        assumeTrue(Cli.isRoot() && Cli.onPath("setpriv"), "dropping to uid 65534 needs root and setpriv");
+        String nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups -- ";
+        assertRanQuietly(launcher(null, nobody, "unshare -r -u echo ok"));
+        assertEquals(List.of(), caches(), "cli/target is root's");
+        assertRanQuietly(launcher(null, nobody, "unshare -r -u echo ok"));
+    }
+
+    @Test
+    void theCacheCanBeTurnedOff() throws IOException {
+        assumeTrue(Cli.isRoot(), "unshare -u needs root");
+        assertRanQuietly(launcher(null, "LINUXNS_AOT=0 ", "unshare -u echo ok"));
+        assertEquals(List.of(), caches());
+    }
+}
