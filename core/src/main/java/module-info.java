@@ -8,6 +8,7 @@
  */
 module io.linuxns {
     requires io.linuxns.bindings;
+    requires jdk.jfr; // the linuxns.Spawn and linuxns.NamespaceEnter events
     exports io.linuxns;
     exports io.linuxns.net;
 }

@@ -5,6 +5,8 @@ import io.linuxns.internal.Errno;
 import io.linuxns.internal.Flags;
 import io.linuxns.internal.Native;
 import io.linuxns.internal.OriginThread;
+import io.linuxns.internal.jfr.Events;
+import io.linuxns.internal.jfr.NamespaceEnterEvent;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -74,7 +76,7 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         Set<NamespaceType> set = types.isEmpty() ? EnumSet.noneOf(NamespaceType.class) : EnumSet.copyOf(types);
         for (NamespaceType t : set) refuseNonThreadType(t, "unshare");
         int flags = NamespaceType.cloneFlags(set);
-        return start("unshare " + set, () -> {
+        return start("unshare " + set, new Events.Enter("unshare", set, List.of(), 0), () -> {
             int r = Native.rawUnshare(flags);
             if (r < 0) throw new NamespaceException("unshare(" + Flags.clone(flags) + ")", -r, unshareHint(-r, flags, set));
             if (set.contains(NamespaceType.MOUNT)) {
@@ -108,7 +110,7 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         }
         // Join the mount namespace last: the others' handles stay reachable whatever its root.
         list.sort((a, b) -> Boolean.compare(a.type() == NamespaceType.MOUNT, b.type() == NamespaceType.MOUNT));
-        return start("join " + list, () -> {
+        return start("join " + list, new Events.Enter("join", seen, List.copyOf(list), 0), () -> {
             if (seen.contains(NamespaceType.MOUNT)) Native.unshare(LinuxNs.CLONE_FS());
             for (Namespace ns : list) Native.setns(ns.fd(), ns.type().cloneFlag());
         });
@@ -129,7 +131,7 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         if (pid <= 0) throw new IllegalArgumentException("pid must be positive, got " + pid);
         for (NamespaceType t : types) refuseNonThreadType(t, "join");
         int flags = NamespaceType.cloneFlags(types);
-        return start("join pid " + pid + " " + EnumSet.copyOf(types), () -> {
+        return start("join pid " + pid + " " + EnumSet.copyOf(types), new Events.Enter("join pid", EnumSet.copyOf(types), List.of(), pid), () -> {
             int pidfd = Native.pidfdOpen(pid);
             try {
                 // Without this, setns(pidfd, ...) including CLONE_NEWNS moves every thread's root (docs/design.md §2).
@@ -185,7 +187,8 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         void run() throws NamespaceException;
     }
 
-    private static NamespaceExecutor start(String description, Setup setup) throws NamespaceException {
+    private static NamespaceExecutor start(String description, Events.Enter what, Setup setup) throws NamespaceException {
+        NamespaceEnterEvent event = Events.beginEnter();
         NamespaceExecutor ex = new NamespaceExecutor(description);
         CompletableFuture<Void> ready = new CompletableFuture<>();
         ex.thread = OriginThread.newThread("linuxns-exec-" + COUNTER.incrementAndGet(), () -> ex.serve(setup, ready));
@@ -194,11 +197,13 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         } catch (java.util.concurrent.CompletionException e) {
             ex.closed = true;
             Throwable c = e.getCause();
+            Events.entered(event, what, ex.thread, c);
             if (c instanceof NamespaceException n) throw n;
             if (c instanceof RuntimeException r) throw r;
             if (c instanceof Error err) throw err;
             throw new NamespaceException("setting up " + description + " failed", c);
         }
+        Events.entered(event, what, ex.thread, null);
         return ex;
     }
 

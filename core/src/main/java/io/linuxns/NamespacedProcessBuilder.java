@@ -1,6 +1,7 @@
 package io.linuxns;
 
 import io.linuxns.internal.Native;
+import io.linuxns.internal.jfr.Events;
 import io.linuxns.internal.spawn.Request;
 import io.linuxns.internal.spawn.Spawner;
 
@@ -451,13 +452,13 @@ public final class NamespacedProcessBuilder {
     public NamespacedProcess start() throws IOException {
         if (command.isEmpty()) throw new IllegalArgumentException("empty command");
         for (String s : command) Objects.requireNonNull(s, "command element");
-        return Spawner.spawn(new Request(
+        return Events.spawn(new Request(
                 new Request.Exec(List.copyOf(command), directory, environment == null ? System.getenv() : Map.copyOf(environment)),
                 new Request.Streams(redirects.clone(), redirectErrorStream, Map.copyOf(passFds)),
                 new Request.Namespaces(unshared(), List.copyOf(join), preserveCredentials, hostname, domainname, loopback, cgroup),
                 new Request.IdMaps(uidMap, gidMap, setgroups),
                 new Request.Filesystem(propagation, List.copyOf(mounts), rootfs),
                 new Request.Clocks(monotonicOffset, boottimeOffset),
-                new Request.Lifetime(deathSignal, init, List.copyOf(parentSetups))));
+                new Request.Lifetime(deathSignal, init, List.copyOf(parentSetups))), Spawner::spawn);
     }
 }
