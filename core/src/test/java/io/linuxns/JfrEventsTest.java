@@ -195,6 +195,25 @@ class JfrEventsTest {
     }
 
     /**
+     * Without a recording no event class is even loaded: the first load of a jdk.jfr.Event
+     * subclass builds JFR's metadata, which costs a JVM that never records more than a second on a
+     * loaded machine (startup of the command, first spawn). Checked in a fresh JVM's class loading log.
+     */
+    @Test
+    void withoutARecordingNoEventClassIsLoaded() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-Xlog:class+load=info:stdout",
+                "-cp", System.getProperty("java.class.path"), JfrOffProbe.class.getName()).redirectErrorStream(true).start();
+        List<String> loaded = new String(p.getInputStream().readAllBytes()).lines().toList();
+        assertEquals(0, p.waitFor(), String.join("\n", loaded.subList(Math.max(0, loaded.size() - 20), loaded.size())));
+        assertTrue(loaded.contains("probe done"), "the probe ran");
+        assertTrue(loaded.stream().anyMatch(l -> l.contains(" io.linuxns.internal.jfr.Events ")), "the hooks ran");
+        List<String> events = loaded.stream().filter(l -> l.contains(" jdk.jfr.Event ") || l.contains("Event source:")
+                && l.contains("io.linuxns.internal.jfr.")).toList();
+        assertEquals(List.of(), events, "event classes loaded without a recording");
+    }
+
+    /**
      * With no recording, the spawn hook allocates nothing: the event object and its strings exist
      * only for a recording. Counted with the thread's allocation counter around many calls.
      */
