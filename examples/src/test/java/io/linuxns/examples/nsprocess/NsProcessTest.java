@@ -8,14 +8,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,9 +50,78 @@ class NsProcessTest {
      */
     @AfterAll
     static void deleteRoot() throws IOException {
-        if (rootfs == null) return;
-        try (Stream<Path> all = Files.walk(rootfs)) {
+        if (rootfs != null) delete(rootfs);
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    /**
+     * The program as an ordinary user runs it: {@code main} in a JVM as uid 65534 (under
+     * {@code setpriv}), on a copy of the library's and the examples' classes that it can read, with
+     * a root file system it owns. Steps 1 and 7 say they need root; every other step works, with
+     * root inside mapped to 65534.
+     */
+    @Test
+    void asAnOrdinaryUserEveryStepButTheRootOnesWorks() throws Exception {
+        Path dir = Files.createTempDirectory("ns-process-rootless");
+        try {
+            List<String> classPath = new ArrayList<>();
+            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                Path src = Path.of(entry);
+                boolean ours = src.getFileName().toString().startsWith("linuxns-") || src.endsWith(Path.of("target", "classes"));
+                if (!ours || !Files.exists(src)) continue;
+                Path dst = dir.resolve("cp" + classPath.size() + (Files.isDirectory(src) ? "" : ".jar"));
+                try (Stream<Path> all = Files.walk(src)) {
+                    for (Path f : all.toList()) {
+                        Path t = dst.resolve(src.relativize(f).toString());
+                        if (Files.isDirectory(f)) Files.createDirectories(t); else Files.copy(f, t);
+                    }
+                }
+                classPath.add(dst.toString());
+            }
+            Path root = dir.resolve("rootfs");
+            for (String d : new String[] {"bin", "proc", "tmp"}) Files.createDirectories(root.resolve(d));
+            Files.copy(BUSYBOX, root.resolve("bin/busybox"), StandardCopyOption.COPY_ATTRIBUTES);
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path f : all.toList()) Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(Files.isDirectory(f)
+                        || Files.isExecutable(f) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+            assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", root.toString()).inheritIO().start().waitFor());
+            Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                    "-cp", String.join(File.pathSeparator, classPath), NsProcess.class.getName(), root.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out);
+            assertTrue(out.matches("""
+                    1\\. UTS namespace: skipped, a UTS namespace alone needs root
+                    2\\. User namespace
+                    65534
+                    3\\. UID and GID mappings
+                    0
+                    0
+                    uid_map: 0 65534 1
+                    4\\. Setup before the program runs
+                    failed: child step \\d+ \\(mount a tmpfs\\): ENOENT
+                    5\\. Mount namespace and pivot_root
+                    bin
+                    proc
+                    tmp
+                    6\\. PID namespace and /proc
+                    pid 1
+                    /proc/self is 1
+                    7\\. Network: skipped, a bridge on the host needs root
+                    8\\. The hostname, and the whole container
+                    ns-process
+                    0
+                    pid 1
+                    """), out);
+        } finally {
+            delete(dir);
         }
     }
 
