@@ -19,6 +19,9 @@ public final class NamespaceEnterEvent extends Event {
     /** The event's name, for {@code jfr print --events} and {@code Recording.enable}. */
     public static final String NAME = "linuxns.NamespaceEnter";
 
+    /** An event to begin before the executor creation and commit after it. */
+    public NamespaceEnterEvent() {}
+
     @Label("Operation")
     @Description("\"unshare\" (new namespaces), \"join\" (namespace handles) or \"join pid\" (a process's, through a pidfd)")
     String operation;

@@ -20,6 +20,9 @@ public final class SpawnEvent extends Event {
     /** The event's name, for {@code jfr print --events} and {@code Recording.enable}. */
     public static final String NAME = "linuxns.Spawn";
 
+    /** An event to begin before the spawn and commit after it. */
+    public SpawnEvent() {}
+
     @Label("Command")
     @Description("The command and its arguments, separated by spaces")
     String command;
