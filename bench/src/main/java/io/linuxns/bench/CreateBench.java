@@ -27,7 +27,8 @@ import java.util.function.IntSupplier;
  * {@link NamespaceExecutor#unshare(java.util.Set)} that is closed at once (a new platform thread
  * created via the library's origin thread, {@code unshare(2)}, for MOUNT a recursive
  * {@code MS_PRIVATE} remount of {@code /}, then the thread ends and the namespace with it);
- * against a bare platform thread making the same calls through raw FFM and through JNA; and
+ * against a bare platform thread making the same calls through raw FFM and through JNA; against
+ * C ({@link CLimits}: {@code pthread_create}, the same calls, {@code pthread_join}); and
  * against {@code ProcessBuilder} running util-linux {@code unshare --TYPE true}.
  *
  * <p>The namespace syscalls run only on the new threads; JMH's thread never changes namespace.
@@ -65,15 +66,22 @@ public class CreateBench {
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         slash = arena.allocateFrom("/");
         Jna.Direct.getpid();
+        CLimits.load();
     }
 
     @Benchmark
-    @Versus({"rawFfmThread", "jnaThread", "unshareCommand"})
+    @Versus({"c", "rawFfmThread", "jnaThread", "unshareCommand"})
     public void executor() throws NamespaceException {
         NamespaceExecutor.unshare(types).close();
     }
 
     @Benchmark
+    public void c() {
+        CLimits.unshareOnThread(flag);
+    }
+
+    @Benchmark
+    @Versus("c")
     public void rawFfmThread() throws InterruptedException {
         onNewThread(() -> {
             int r = RawFfm.unshare(flag);
@@ -99,6 +107,7 @@ public class CreateBench {
     }
 
     @Benchmark
+    @Versus("c")
     public void unshareCommand() throws IOException, InterruptedException {
         int exit = unshareCommand.start().waitFor();
         if (exit != 0) throw new IllegalStateException(unshareCommand.command() + " exited with " + exit);

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Entering one namespace and going back ({@code setns(2)} twice, one fd per namespace), for each
  * type a thread can join: through the library's syscall layer, through a minimal hand-made FFM
- * handle, and through JNA. The library's ratio to the raw handle is its overhead (errno capture,
+ * handle, through JNA, and in C ({@link CLimits}: both calls in one downcall, the limit). The library's ratio to the raw handle is its overhead (errno capture,
  * the capture buffer lookup, the result check, the handle's fd accessor).
  *
  * <p>Runs on JMH's worker thread, which {@link ThreadGuard} checks is back in its own namespaces
@@ -49,6 +49,7 @@ public class SetnsBench {
         flag = type.cloneFlag();
         // Link JNA while still at home: its first call loads classes and may start a thread.
         Jna.Direct.getpid();
+        CLimits.load();
     }
 
     @Setup(Level.Iteration)
@@ -71,7 +72,7 @@ public class SetnsBench {
 
     /** The library's path, as {@code NamespaceExecutor.join} takes it for each namespace. */
     @Benchmark
-    @Versus(value = {"rawFfm", "jna"}, target = 1.10)
+    @Versus(value = {"rawFfm", "jna", "c"}, target = 1.10)
     public void library() throws NamespaceException {
         Native.setns(into.fd(), into.type().cloneFlag());
         Native.setns(back.fd(), back.type().cloneFlag());
@@ -82,6 +83,11 @@ public class SetnsBench {
         int in = RawFfm.setns(into.fd(), flag);
         int out = RawFfm.setns(back.fd(), flag);
         if ((in | out) != 0) throw new IllegalStateException("setns failed: " + in + ", " + out);
+    }
+
+    @Benchmark
+    public void c() {
+        CLimits.setnsPair(into.fd(), back.fd(), flag);
     }
 
     @Benchmark

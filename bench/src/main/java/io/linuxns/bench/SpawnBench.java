@@ -11,15 +11,24 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Starting {@code /bin/true} and waiting for it: {@link NamespacedProcessBuilder} with no new
  * namespace, with UTS+IPC+PID+MNT, with USER (root mapped to the caller) added, and with NET
- * added; against plain {@code ProcessBuilder} and {@code ProcessBuilder} running util-linux
- * {@code unshare} with the same namespaces ({@code -r} for the user map, {@code -n} for NET).
+ * added; against the C limit ({@link CLimits}: {@code clone3} + {@code execve} +
+ * {@code waitpid} with the same namespaces, the parent writing the id maps for USER), plain
+ * {@code ProcessBuilder} and {@code ProcessBuilder} running util-linux {@code unshare} with
+ * the same namespaces ({@code -r} for the user map, {@code -n} for NET).
+ *
+ * <p>The {@code ...Pipes} variants give the command three pipes (the builders' default), closed
+ * after the wait; their C limit makes the same pipes. The others discard stdout and stderr (C:
+ * inherits them; the command writes nothing).
  *
  * <p>util-linux needs {@code --fork} for a PID namespace, so its figures include a second
  * process. There is no JNA variant: JNA cannot run anything between fork and exec in a JVM (see
@@ -40,6 +49,11 @@ public class SpawnBench {
     private NamespacedProcessBuilder namespacedUtsIpcPidMnt;
     private NamespacedProcessBuilder namespacedUser;
     private NamespacedProcessBuilder namespacedNet;
+    private ProcessBuilder processBuilderPipes;
+    private NamespacedProcessBuilder namespacedTruePipes;
+    private NamespacedProcessBuilder namespacedUtsIpcPidMntPipes;
+    private final Arena arena = Arena.ofShared();
+    private MemorySegment truePath;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -55,6 +69,37 @@ public class SpawnBench {
                 .mapRootToCurrentUser());
         namespacedNet = discard(new NamespacedProcessBuilder(TRUE)
                 .unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT, NamespaceType.NETWORK));
+        processBuilderPipes = new ProcessBuilder(TRUE);
+        namespacedTruePipes = new NamespacedProcessBuilder(TRUE);
+        namespacedUtsIpcPidMntPipes = new NamespacedProcessBuilder(TRUE)
+                .unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT);
+        truePath = arena.allocateFrom(TRUE);
+        CLimits.load();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    /** CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS. */
+    static final long NS4 = flags(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT);
+    static final long NS4_USER = NS4 | NamespaceType.USER.cloneFlag();
+    static final long NS4_NET = NS4 | NamespaceType.NETWORK.cloneFlag();
+
+    static long flags(NamespaceType... types) {
+        long f = 0;
+        for (NamespaceType t : types) f |= t.cloneFlag() & 0xffffffffL;
+        return f;
+    }
+
+    /** Waits, closes the three streams as a caller done with the process does, checks the exit. */
+    private static void checkPipes(Process p, Object what) throws IOException, InterruptedException {
+        int exit = p.waitFor();
+        p.getOutputStream().close();
+        p.getInputStream().close();
+        p.getErrorStream().close();
+        if (exit != 0) throw new IllegalStateException(what + " exited with " + exit);
     }
 
     private static ProcessBuilder discard(ProcessBuilder pb) {
@@ -71,48 +116,97 @@ public class SpawnBench {
     }
 
     @Benchmark
+    public void cTrue() {
+        CLimits.spawn(truePath, 0, false);
+    }
+
+    @Benchmark
+    public void cUtsIpcPidMnt() {
+        CLimits.spawn(truePath, NS4, false);
+    }
+
+    @Benchmark
+    public void cUser() {
+        CLimits.spawn(truePath, NS4_USER, false);
+    }
+
+    @Benchmark
+    public void cNet() {
+        CLimits.spawn(truePath, NS4_NET, false);
+    }
+
+    @Benchmark
+    public void cTruePipes() {
+        CLimits.spawn(truePath, 0, true);
+    }
+
+    @Benchmark
+    public void cUtsIpcPidMntPipes() {
+        CLimits.spawn(truePath, NS4, true);
+    }
+
+    @Benchmark
+    @Versus("cTruePipes")
+    public void processBuilderPipes() throws IOException, InterruptedException {
+        checkPipes(processBuilderPipes.start(), processBuilderPipes.command());
+    }
+
+    @Benchmark
+    @Versus(value = {"cTruePipes", "processBuilderPipes"}, target = 1.15)
+    public void namespacedTruePipes() throws IOException, InterruptedException {
+        checkPipes(namespacedTruePipes.start(), namespacedTruePipes.command());
+    }
+
+    @Benchmark
+    @Versus(value = {"cUtsIpcPidMntPipes", "namespacedTruePipes"}, target = 1.15)
+    public void namespacedUtsIpcPidMntPipes() throws IOException, InterruptedException {
+        checkPipes(namespacedUtsIpcPidMntPipes.start(), namespacedUtsIpcPidMntPipes.command());
+    }
+
+    @Benchmark
+    @Versus("cTrue")
     public void processBuilder() throws IOException, InterruptedException {
         check(processBuilder.start(), processBuilder.command());
     }
 
     @Benchmark
-    @Versus("processBuilder")
+    @Versus({"cUtsIpcPidMnt", "processBuilder"})
     public void unshareUtsIpcPidMnt() throws IOException, InterruptedException {
         check(unshareUtsIpcPidMnt.start(), unshareUtsIpcPidMnt.command());
     }
 
     @Benchmark
-    @Versus("processBuilder")
+    @Versus({"cUser", "processBuilder"})
     public void unshareUser() throws IOException, InterruptedException {
         check(unshareUser.start(), unshareUser.command());
     }
 
     @Benchmark
-    @Versus("processBuilder")
+    @Versus({"cNet", "processBuilder"})
     public void unshareNet() throws IOException, InterruptedException {
         check(unshareNet.start(), unshareNet.command());
     }
 
     @Benchmark
-    @Versus("processBuilder")
+    @Versus(value = {"cTrue", "processBuilder"}, target = 1.15)
     public void namespacedTrue() throws IOException, InterruptedException {
         check(namespacedTrue.start(), namespacedTrue.command());
     }
 
     @Benchmark
-    @Versus({"unshareUtsIpcPidMnt", "processBuilder"})
+    @Versus(value = {"cUtsIpcPidMnt", "unshareUtsIpcPidMnt", "processBuilder"}, target = 1.15)
     public void namespacedUtsIpcPidMnt() throws IOException, InterruptedException {
         check(namespacedUtsIpcPidMnt.start(), namespacedUtsIpcPidMnt.command());
     }
 
     @Benchmark
-    @Versus({"unshareUser", "processBuilder"})
+    @Versus(value = {"cUser", "unshareUser", "processBuilder"}, target = 1.15)
     public void namespacedUser() throws IOException, InterruptedException {
         check(namespacedUser.start(), namespacedUser.command());
     }
 
     @Benchmark
-    @Versus({"unshareNet", "processBuilder"})
+    @Versus({"cNet", "unshareNet", "processBuilder"})
     public void namespacedNet() throws IOException, InterruptedException {
         check(namespacedNet.start(), namespacedNet.command());
     }

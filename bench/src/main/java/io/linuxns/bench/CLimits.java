@@ -1,0 +1,174 @@
+package io.linuxns.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The C limits: {@code limits.c} (kept in {@code src/main/c}, packaged next to this class),
+ * compiled with {@code gcc} (or {@code $CC}) into a shared library in a temporary directory the
+ * first time this class is used in a JVM, loaded, and called through one FFM downcall per
+ * operation. A downcall costs tens of nanoseconds, against spawns of hundreds of microseconds
+ * and a {@code setns} pair of about two; the {@code setns} figure includes it, as the raw FFM
+ * baseline's does.
+ *
+ * <p>What each function does, and why its child makes raw system calls only, is in the C file.
+ */
+@SuppressWarnings("restricted") // the point of the class: a library of our own, called through FFM
+public final class CLimits {
+    private CLimits() {}
+
+    private static final String SOURCE = "limits.c";
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIB = compileAndLoad();
+
+    private static MethodHandle fn(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(LIB.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd);
+    }
+
+    private static final MethodHandle SPAWN = fn("limit_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SPAWN_ARGV = fn("limit_spawn_argv",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SETNS_PAIR = fn("limit_setns_pair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle UNSHARE_THREAD = fn("limit_unshare_thread", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+    /**
+     * Compiles {@code limits.c} and loads the library into the global arena (it stays for the
+     * life of the JVM); the temporary directory is deleted at once, the mapping stays valid.
+     */
+    private static SymbolLookup compileAndLoad() {
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("linuxns-bench-c");
+            Path source = dir.resolve(SOURCE);
+            try (InputStream in = CLimits.class.getResourceAsStream(SOURCE)) {
+                if (in == null) throw new IllegalStateException(SOURCE + " is not packaged next to " + CLimits.class.getName());
+                Files.copy(in, source);
+            }
+            Path lib = dir.resolve("liblinuxns-bench-limits.so");
+            String cc = System.getenv().getOrDefault("CC", "gcc");
+            Process gcc = new ProcessBuilder(cc, "-O2", "-Wall", "-Werror", "-shared", "-fPIC", "-pthread",
+                    "-o", lib.toString(), source.toString())
+                    .redirectErrorStream(true).start();
+            gcc.getOutputStream().close();
+            String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!gcc.waitFor(120, TimeUnit.SECONDS)) {
+                gcc.destroyForcibly();
+                throw new IllegalStateException(cc + " did not finish compiling " + SOURCE + " in 120 s");
+            }
+            if (gcc.exitValue() != 0) {
+                throw new IllegalStateException(cc + " failed to compile " + SOURCE + " (exit " + gcc.exitValue()
+                        + "); the C baselines need gcc (or $CC) on the PATH:\n" + output);
+            }
+            return SymbolLookup.libraryLookup(lib, Arena.global());
+        } catch (IOException e) {
+            throw new UncheckedIOException("compiling the C baselines (" + SOURCE + ") failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while compiling " + SOURCE, e);
+        } finally {
+            if (dir != null) deleteTree(dir);
+        }
+    }
+
+    /**
+     * Compiles and loads the library now, if this JVM has not yet: for a benchmark's setup, so
+     * that neither gcc nor the loading lands in a measured iteration.
+     */
+    public static void load() {
+        // Class initialisation did the work; this call only triggers it.
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    /**
+     * Spawns {@code path} (argv {@code {path}}, empty environment) in new namespaces
+     * {@code nsFlags} ({@code CLONE_NEW*}, 0 for none), waits for it and throws unless it exited
+     * 0. With {@code pipes}, its stdin, stdout and stderr are pipes, closed after the wait.
+     *
+     * @param path a NUL-terminated path in native memory (prepared once, outside the loop)
+     */
+    public static void spawn(MemorySegment path, long nsFlags, boolean pipes) {
+        int r;
+        try {
+            r = (int) SPAWN.invokeExact(path, nsFlags, pipes ? 1 : 0);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        check(r, "limit_spawn");
+    }
+
+    /**
+     * Runs a command with this JVM's environment (stdin, stdout and stderr pipes that nobody reads or
+     * writes, closed after it exits; no new namespace) and returns
+     * its wait status: the plain loop that times a command's start-up.
+     */
+    public static int run(List<String> command) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment argv = arena.allocate(ADDRESS, command.size() + 1L);
+            for (int i = 0; i < command.size(); i++) argv.setAtIndex(ADDRESS, i, arena.allocateFrom(command.get(i)));
+            argv.setAtIndex(ADDRESS, command.size(), MemorySegment.NULL);
+            int r = (int) SPAWN_ARGV.invokeExact(argv, MemorySegment.NULL, 0L, 1);
+            if (r < 0) throw new IllegalStateException("limit_spawn_argv " + command + " failed: errno " + -r);
+            return r;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** {@code setns(target, nstype)} then {@code setns(original, nstype)} on the calling thread. */
+    public static void setnsPair(int targetFd, int originalFd, int nstype) {
+        int r;
+        try {
+            r = (int) SETNS_PAIR.invokeExact(targetFd, originalFd, nstype);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        check(r, "limit_setns_pair");
+    }
+
+    /** A new thread that unshares {@code flags} (a mount namespace made private) and ends. */
+    public static void unshareOnThread(int flags) {
+        int r;
+        try {
+            r = (int) UNSHARE_THREAD.invokeExact(flags);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        check(r, "limit_unshare_thread");
+    }
+
+    private static void check(int r, String what) {
+        if (r < 0) throw new IllegalStateException(what + " failed: errno " + -r);
+        if (r > 0) {
+            throw new IllegalStateException(what + ": the child's wait status is " + r + " (exit " + ((r >> 8) & 0xff)
+                    + ", signal " + (r & 0x7f) + "; exit 126: its setup failed, 127: execve failed)");
+        }
+    }
+}
