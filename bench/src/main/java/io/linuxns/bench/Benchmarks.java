@@ -8,5 +8,5 @@ public final class Benchmarks {
 
     public static final List<Class<?>> ALL = List.of(
             SetnsBench.class, SetnsManyBench.class, OpenBench.class,
-            CreateBench.class, SpawnBench.class, BindingBench.class);
+            CreateBench.class, SpawnBench.class, ThroughputBench.class, FirstSpawnsBench.class, BindingBench.class);
 }
