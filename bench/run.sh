@@ -1,44 +1,62 @@
 #!/usr/bin/env bash
-# Quick benchmark profile: under ten minutes on 2 cores for the whole suite.
+# The whole benchmark run, in one command (about 15 minutes on 2 cores):
 #
-#   bench/run.sh                       # every benchmark
-#   bench/run.sh 'Setns|Binding'       # a subset: JMH regexps, and any other JMH options
-#   BENCH_NAME=before-fix bench/run.sh # names the JSON kept in bench/results/
-#   BENCH_PROFILE='-f 1 -wi 5 -i 10' bench/run.sh   # replaces the quick profile's options
+#   bench/run.sh                       # everything: JMH suite, first 100 spawns, CLI start
+#   bench/run.sh 'Setns|Binding'       # a JMH subset only: JMH regexps, and any other JMH options
+#   BENCH_NAME=before-fix bench/run.sh # names the JSON files kept in bench/results/
+#   BENCH_PROFILE='-f 3 -wi 5 -i 10' bench/run.sh   # replaces the main profile's options
+#   BENCH_MVN_ARGS='-o' bench/run.sh   # extra Maven options for the build (offline, a local repository)
 #
-# Writes bench/results/<name>.json (JMH's own), and bench/results/latest.{json,md,svg}: the
-# Markdown table with ratios against each baseline and an SVG bar chart. Needs root for the
-# namespace benchmarks and util-linux unshare(1) for the baselines.
+# A full run has three parts, every figure from this one run:
+#   1. JMH, every benchmark but FirstSpawnsBench, with the main profile;
+#   2. FirstSpawnsBench in fresh JVMs: -f 5 forks, no warm-up, one batch of 100 spawns each;
+#   3. CliStart: a plain loop of wall times (median of BENCH_CLI_RUNS, default 11) of
+#      ./linuxns unshare -u true, util-linux unshare -u true, a JVM hello world and /bin/true.
+# Then writes bench/results/latest.{json,md,svg} (merged results, tables with ratios, the chart)
+# and prints the README's table. Needs root for the namespace benchmarks, util-linux unshare(1)
+# for the baselines and gcc (or $CC) for the C limits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jar=bench/target/benchmarks.jar
-if [[ ! -f $jar ]]; then
-  echo "run.sh: building $jar" >&2
-  ./with-jdk mvn -B -q -DskipTests package -pl bench -am
+cli_jar=cli/target/linuxns-cli.jar
+read -r -a mvn_args <<<"${BENCH_MVN_ARGS:-}"
+if [[ ! -f $jar || ! -f $cli_jar || -n ${BENCH_REBUILD:-} ]]; then
+  echo "run.sh: building $jar and $cli_jar" >&2
+  ./with-jdk mvn -B -q "${mvn_args[@]}" -DskipTests package -pl bench,cli -am
 fi
 
 name=${BENCH_NAME:-run-$(date +%Y%m%d-%H%M%S)}
 mkdir -p bench/results
 out=bench/results/$name.json
 
-# -foe false: a failing benchmark (for example one whose feature is not there yet) is listed
-# under "No result" in the report instead of ending the run.
 # What else the machine was doing matters on a shared one: it goes into the report header.
 loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
+java=(./with-jdk java --enable-native-access=ALL-UNNAMED)
 
-# JMH refuses an option given twice, so a different profile replaces this one wholesale.
-read -r -a profile <<<"${BENCH_PROFILE:--f 1 -wi 2 -w 500ms -i 6 -r 500ms}"
-./with-jdk java --enable-native-access=ALL-UNNAMED -jar "$jar" \
-  "${profile[@]}" -foe false \
-  -rf json -rff "$out" "$@"
+# -foe false: a failing benchmark (for example one whose feature is not there yet) is listed
+# under "No result" in the report instead of ending the run.
+# JMH refuses an option given twice, so a different profile replaces this one wholesale. Two
+# forks: the report gives each ratio's spread across them.
+read -r -a profile <<<"${BENCH_PROFILE:--f 2 -wi 2 -w 500ms -i 4 -r 500ms}"
+inputs=("$out")
+if [[ $# -gt 0 ]]; then
+  "${java[@]}" -jar "$jar" "${profile[@]}" -foe false -rf json -rff "$out" "$@"
+else
+  "${java[@]}" -jar "$jar" "${profile[@]}" -foe false -rf json -rff "$out" -e FirstSpawnsBench
+  # Fresh JVMs, nothing before the measured batch: the main profile's options would warm them.
+  "${java[@]}" -jar "$jar" -f "${BENCH_FIRST_FORKS:-5}" -wi 0 -i 1 -bs 100 -foe false \
+    -rf json -rff "bench/results/$name-first.json" FirstSpawnsBench
+  "${java[@]}" -cp "$jar" io.linuxns.bench.CliStart ./linuxns "${BENCH_CLI_RUNS:-11}" "bench/results/$name-cli.json"
+  inputs+=("bench/results/$name-first.json" "bench/results/$name-cli.json")
+fi
 
-cp "$out" bench/results/latest.json
-./with-jdk java \
+"${java[@]}" \
   -Dbench.nproc="$(nproc)" \
   -Dbench.loadavg="$loadavg" \
+  -Dbench.loadavgAfter="$(cut -d' ' -f1-3 /proc/loadavg)" \
   -Dbench.kernel="$(uname -r)" \
   -Dbench.javaVersion="$(./with-jdk java -version 2>&1 | head -n 3)" \
   -cp "$jar" io.linuxns.bench.report.ResultsReport \
-  bench/results/latest.json bench/results/latest.md bench/results/latest.svg
-echo "run.sh: wrote bench/results/latest.md, latest.svg, latest.json ($out)" >&2
+  bench/results/latest.json bench/results/latest.md bench/results/latest.svg "${inputs[@]}"
+echo "run.sh: wrote bench/results/latest.md, latest.svg, latest.json (${inputs[*]})" >&2

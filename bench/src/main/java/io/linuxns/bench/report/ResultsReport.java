@@ -1,6 +1,7 @@
 package io.linuxns.bench.report;
 
 import io.linuxns.bench.Benchmarks;
+import io.linuxns.bench.CliStart;
 import io.linuxns.bench.Versus;
 import org.openjdk.jmh.annotations.Benchmark;
 
@@ -24,8 +25,12 @@ import java.util.stream.Stream;
  * baselines (named by {@link Versus}) and an SVG bar chart, using only the JDK.
  *
  * <pre>
- * java -cp benchmarks.jar io.linuxns.bench.report.ResultsReport in.json out.md out.svg
+ * java -cp benchmarks.jar io.linuxns.bench.report.ResultsReport out.json out.md out.svg in.json...
  * </pre>
+ *
+ * The inputs (JMH result files, and {@code CliStart}'s file of the same shape) are merged into
+ * {@code out.json}; the Markdown starts with the summary table the README quotes, which the
+ * command also prints.
  *
  * System properties {@code bench.javaVersion}, {@code bench.nproc} and {@code bench.kernel}
  * (set by {@code bench/run.sh} from {@code java -version}, {@code nproc}, {@code uname -r})
@@ -39,7 +44,7 @@ public final class ResultsReport {
      * error, and the median of the measured iterations, which ratios use.
      */
     record Row(String clazz, String method, String params, double score, double error, double median, String unit,
-               Versus versus) {
+               Versus versus, double min, double max, List<Double> forkMedians, String mode, int batchSize) {
         String key() {
             return key(clazz, method, params);
         }
@@ -51,17 +56,43 @@ public final class ResultsReport {
         String label() {
             return method + (params.isEmpty() ? "" : " [" + params + "]");
         }
+
+        /** {@return whether a higher score is better: throughput, in operations per time unit} */
+        boolean higherIsBetter() {
+            return unit.startsWith("ops/");
+        }
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: ResultsReport <jmh-result.json> <out.md> <out.svg>");
+        if (args.length < 4) {
+            System.err.println("usage: ResultsReport <out.json> <out.md> <out.svg> <jmh-result.json>...");
             System.exit(2);
         }
-        List<?> results = (List<?>) Json.parse(Files.readString(Path.of(args[0])));
+        List<Path> inputs = Stream.of(args).skip(3).map(Path::of).toList();
+        System.out.print(write(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), inputs));
+    }
+
+    /**
+     * Merges the inputs into {@code outJson}, writes the Markdown and the chart.
+     *
+     * @return the summary table (Markdown) that the README quotes
+     */
+    public static String write(Path outJson, Path outMd, Path outSvg, List<Path> inputs) throws IOException {
+        List<Object> results = new ArrayList<>();
+        StringJoiner merged = new StringJoiner(",\n", "[\n", "\n]\n");
+        for (Path input : inputs) {
+            String text = Files.readString(input).strip();
+            results.addAll((List<?>) Json.parse(text));
+            // JMH's own text, element for element: the merged file is what JMH would have written.
+            String inner = text.substring(1, text.length() - 1).strip();
+            if (!inner.isEmpty()) merged.add(inner);
+        }
         List<Row> rows = rows(results);
-        Files.writeString(Path.of(args[1]), markdown(results, rows));
-        Files.writeString(Path.of(args[2]), svg(rows));
+        Files.writeString(outJson, merged.toString());
+        String summary = Chart.summary(rows);
+        Files.writeString(outMd, markdown(results, rows, summary));
+        Files.writeString(outSvg, Chart.svg(rows, machineLine(results)));
+        return summary;
     }
 
     static List<Row> rows(List<?> results) {
@@ -76,8 +107,16 @@ public final class ResultsReport {
             StringJoiner params = new StringJoiner(", ");
             if (r.get("params") instanceof Map<?, ?> p) p.forEach((k, v) -> params.add(k + "=" + v));
             Map<?, ?> m = (Map<?, ?>) r.get("primaryMetric");
+            List<Double> all = values(m.get("rawData"));
+            List<Double> forkMedians = new ArrayList<>();
+            if (m.get("rawData") instanceof List<?> forks) {
+                for (Object fork : forks) forkMedians.add(median(values(List.of(fork))));
+            }
             rows.add(new Row(clazz, method, params.toString(), num(m.get("score")), num(m.get("scoreError")),
-                    median(m.get("rawData")), (String) m.get("scoreUnit"), versus.get(clazz + "." + method)));
+                    median(all), (String) m.get("scoreUnit"), versus.get(clazz + "." + method),
+                    all.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
+                    all.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN), forkMedians,
+                    String.valueOf(r.get("mode")), r.get("measurementBatchSize") instanceof Double d ? d.intValue() : 1));
         }
         // Report order: the class order of Benchmarks.ALL, then JMH's order within a class.
         List<String> order = Benchmarks.ALL.stream().map(Class::getSimpleName).toList();
@@ -90,15 +129,20 @@ public final class ResultsReport {
         return i < 0 ? order.size() : i;
     }
 
-    /** {@return the median of every iteration of every fork in JMH's rawData} */
-    private static double median(Object rawData) {
+    /** {@return every iteration of every fork in JMH's rawData} */
+    private static List<Double> values(Object rawData) {
         List<Double> all = new ArrayList<>();
         if (rawData instanceof List<?> forks) {
             for (Object fork : forks) {
                 if (fork instanceof List<?> its) for (Object v : its) all.add(num(v));
             }
         }
-        if (all.isEmpty()) return Double.NaN;
+        return all;
+    }
+
+    static double median(List<Double> values) {
+        if (values.isEmpty()) return Double.NaN;
+        List<Double> all = new ArrayList<>(values);
         all.sort(null);
         int n = all.size();
         return n % 2 == 1 ? all.get(n / 2) : (all.get(n / 2 - 1) + all.get(n / 2)) / 2;
@@ -113,7 +157,9 @@ public final class ResultsReport {
 
     private static Map<String, Versus> versusByMethod() {
         Map<String, Versus> m = new HashMap<>();
-        for (Class<?> c : Benchmarks.ALL) {
+        List<Class<?>> classes = new ArrayList<>(Benchmarks.ALL);
+        classes.add(CliStart.class);
+        for (Class<?> c : classes) {
             for (Method method : c.getDeclaredMethods()) {
                 Versus v = method.getAnnotation(Versus.class);
                 if (v != null) m.put(c.getSimpleName() + "." + method.getName(), v);
@@ -134,7 +180,7 @@ public final class ResultsReport {
 
     // ---- Markdown ---------------------------------------------------------------------------
 
-    static String markdown(List<?> results, List<Row> rows) {
+    static String markdown(List<?> results, List<Row> rows, String summary) {
         Map<String, Row> byKey = new HashMap<>();
         for (Row r : rows) byKey.put(r.key(), r);
         StringBuilder md = new StringBuilder();
@@ -144,6 +190,8 @@ public final class ResultsReport {
                 String.valueOf(Runtime.getRuntime().availableProcessors()))).append(" |\n");
         String load = prop("bench.loadavg", null);
         if (load != null) md.append("| Load average before the run | ").append(load).append(" |\n");
+        String after = prop("bench.loadavgAfter", null);
+        if (after != null) md.append("| Load average after the run | ").append(after).append(" |\n");
         md.append("| Kernel | ").append(prop("bench.kernel", System.getProperty("os.version"))).append(" |\n");
         String jdk = prop("bench.javaVersion", null);
         if (jdk == null && !results.isEmpty()) {
@@ -157,6 +205,9 @@ public final class ResultsReport {
                     .append(intOf(f.get("warmupIterations"))).append(" × ").append(f.get("warmupTime")).append(" warm-up, ")
                     .append(intOf(f.get("measurementIterations"))).append(" × ").append(f.get("measurementTime"))
                     .append(" measured, mode ").append(f.get("mode")).append(" |\n");
+            results.stream().map(o -> (Map<?, ?>) o).filter(r -> "ss".equals(r.get("mode"))).findFirst().ifPresent(ss ->
+                    md.append("| First spawns | ").append(intOf(ss.get("forks"))).append(" fresh JVMs (forks), each one batch of ")
+                            .append(intOf(ss.get("measurementBatchSize"))).append(" spawns, no warm-up |\n"));
         }
         md.append("| Date | ").append(ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" |\n\n");
         md.append("Score is JMH's average time per operation, the error its 99.9% confidence half-width; median is ")
@@ -165,19 +216,22 @@ public final class ResultsReport {
                 .append("shared machine one stalled iteration moves a mean of a few iterations by a factor; even so, ")
                 .append("ratios within ±10% of 1 are within this machine's run-to-run noise.\n\n");
 
-        // Targets first: they are what the numbers are for.
+        md.append("## Summary\n\n").append(summary).append('\n');
+
+        // Targets next: they are what the numbers are for.
         StringBuilder targets = new StringBuilder();
         for (Row r : rows) {
             if (r.versus() == null || r.versus().target() <= 0) continue;
             String base = r.versus().value()[0];
             Row b = byKey.get(Row.key(r.clazz(), base, r.params()));
-            targets.append("| ").append(r.clazz()).append('.').append(r.label()).append(" | ≤ ")
+            targets.append("| ").append(r.clazz()).append('.').append(r.label()).append(r.higherIsBetter() ? " | ≥ " : " | ≤ ")
                     .append(fmt(r.versus().target())).append("× ").append(base).append(" | ");
             if (b == null) {
                 targets.append("no baseline result |\n");
             } else {
                 double ratio = r.median() / b.median();
-                targets.append(fmt(ratio)).append("× — ").append(ratio <= r.versus().target() ? "met" : "**missed**").append(" |\n");
+                boolean met = r.higherIsBetter() ? ratio >= r.versus().target() : ratio <= r.versus().target();
+                targets.append(fmt(ratio)).append("× — ").append(met ? "met" : "**missed**").append(spread(r, b)).append(" |\n");
             }
         }
         if (!targets.isEmpty()) {
@@ -216,20 +270,44 @@ public final class ResultsReport {
         StringJoiner j = new StringJoiner("; ");
         for (String base : r.versus().value()) {
             Row b = byKey.get(Row.key(r.clazz(), base, r.params()));
-            j.add(b == null ? "— " + base : fmt(r.median() / b.median()) + "× " + base);
+            j.add(b == null ? "— " + base : fmt(r.median() / b.median()) + "× " + base + spread(r, b));
         }
         return j.toString();
+    }
+
+    /** {@return " (forks: 1.02–1.10)": the ratio fork by fork, when there are several forks} */
+    private static String spread(Row r, Row b) {
+        int n = Math.min(r.forkMedians().size(), b.forkMedians().size());
+        if (n < 2) return "";
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            double q = r.forkMedians().get(i) / b.forkMedians().get(i);
+            lo = Math.min(lo, q);
+            hi = Math.max(hi, q);
+        }
+        return " (forks " + fmt(lo) + "–" + fmt(hi) + ")";
+    }
+
+    /** {@return one line naming the machine, kernel, JDK and load, for the chart's footer} */
+    static String machineLine(List<?> results) {
+        String jdk = prop("bench.javaVersion", null);
+        String jdkShort = jdk == null ? System.getProperty("java.version") : jdk.lines().findFirst().orElse(jdk);
+        String load = prop("bench.loadavg", null);
+        return cpuModel() + ", " + prop("bench.nproc", String.valueOf(Runtime.getRuntime().availableProcessors()))
+                + " CPUs, Linux " + prop("bench.kernel", System.getProperty("os.version")) + ", " + jdkShort
+                + (load == null ? "" : ", load average " + load + " before the run") + ", "
+                + ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_LOCAL_DATE);
     }
 
     private static String intOf(Object o) {
         return o instanceof Double d ? String.valueOf(d.intValue()) : String.valueOf(o);
     }
 
-    private static String fmt(double ratio) {
+    static String fmt(double ratio) {
         return String.format(Locale.ROOT, "%.2f", ratio);
     }
 
-    private static String score(double v) {
+    static String score(double v) {
         if (v >= 100) return String.format(Locale.ROOT, "%.0f", v);
         if (v >= 10) return String.format(Locale.ROOT, "%.1f", v);
         return String.format(Locale.ROOT, "%.3f", v);
@@ -249,62 +327,7 @@ public final class ResultsReport {
         }
     }
 
-    // ---- SVG --------------------------------------------------------------------------------
-
-    private static final int WIDTH = 960;
-    private static final int LABEL = 330;
-    private static final int BAR = 500;
-    private static final int ROW = 18;
-
-    /**
-     * A horizontal bar chart, one section per benchmark class with its own linear scale (the
-     * classes range from nanoseconds to milliseconds). Library bars are blue, baselines grey.
-     */
-    static String svg(List<Row> rows) {
-        Map<String, List<Row>> sections = new LinkedHashMap<>();
-        for (Row r : rows) sections.computeIfAbsent(r.clazz(), k -> new ArrayList<>()).add(r);
-        int height = 40 + sections.size() * 34 + rows.size() * ROW + 20;
-        StringBuilder s = new StringBuilder();
-        s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"").append(height)
-                .append("\" font-family=\"sans-serif\" font-size=\"12\">\n");
-        s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        s.append("<text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">linuxns benchmarks (average time per operation, lower is better)</text>\n");
-        s.append("<rect x=\"").append(WIDTH - 250).append("\" y=\"10\" width=\"12\" height=\"12\" fill=\"#3b6fb6\"/>")
-                .append("<text x=\"").append(WIDTH - 234).append("\" y=\"21\">compared</text>\n");
-        s.append("<rect x=\"").append(WIDTH - 160).append("\" y=\"10\" width=\"12\" height=\"12\" fill=\"#9a9a9a\"/>")
-                .append("<text x=\"").append(WIDTH - 144).append("\" y=\"21\">baseline</text>\n");
-        int y = 40;
-        for (Map.Entry<String, List<Row>> e : sections.entrySet()) {
-            List<Row> list = e.getValue();
-            double max = list.stream().mapToDouble(r -> r.score() + (Double.isNaN(r.error()) ? 0 : r.error())).max().orElse(1);
-            y += 22;
-            s.append("<text x=\"10\" y=\"").append(y).append("\" font-size=\"14\" font-weight=\"bold\">").append(esc(e.getKey()))
-                    .append(" (").append(esc(list.get(0).unit())).append(")</text>\n");
-            y += 12;
-            for (Row r : list) {
-                int w = (int) Math.max(1, Math.round(BAR * r.score() / max));
-                String color = r.versus() == null ? "#9a9a9a" : "#3b6fb6";
-                s.append("<text x=\"").append(LABEL - 6).append("\" y=\"").append(y + 13).append("\" text-anchor=\"end\">")
-                        .append(esc(r.label())).append("</text>");
-                s.append("<rect x=\"").append(LABEL).append("\" y=\"").append(y + 3).append("\" width=\"").append(w)
-                        .append("\" height=\"").append(ROW - 5).append("\" fill=\"").append(color).append("\"/>");
-                if (!Double.isNaN(r.error())) {
-                    int lo = (int) Math.round(BAR * Math.max(0, r.score() - r.error()) / max);
-                    int hi = (int) Math.round(BAR * (r.score() + r.error()) / max);
-                    int cy = y + 3 + (ROW - 5) / 2;
-                    s.append("<line x1=\"").append(LABEL + lo).append("\" x2=\"").append(LABEL + hi).append("\" y1=\"").append(cy)
-                            .append("\" y2=\"").append(cy).append("\" stroke=\"black\"/>");
-                }
-                s.append("<text x=\"").append(LABEL + w + 6).append("\" y=\"").append(y + 13).append("\">").append(score(r.score()))
-                        .append("</text>\n");
-                y += ROW;
-            }
-        }
-        s.append("</svg>\n");
-        return s.toString();
-    }
-
-    private static String esc(String t) {
+    static String esc(String t) {
         return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }
