@@ -199,18 +199,34 @@ public final class ResultsReport {
             jdk = first.get("vmName") + " " + first.get("vmVersion") + " (JDK " + first.get("jdkVersion") + ")";
         }
         md.append("| JDK | ").append(jdk == null ? "?" : jdk.replace("\n", "<br>")).append(" |\n");
-        if (!results.isEmpty()) {
-            Map<?, ?> f = (Map<?, ?>) results.get(0);
-            md.append("| JMH | ").append(f.get("jmhVersion")).append(": ").append(intOf(f.get("forks"))).append(" fork, ")
-                    .append(intOf(f.get("warmupIterations"))).append(" × ").append(f.get("warmupTime")).append(" warm-up, ")
-                    .append(intOf(f.get("measurementIterations"))).append(" × ").append(f.get("measurementTime"))
-                    .append(" measured, mode ").append(f.get("mode")).append(" |\n");
-            results.stream().map(o -> (Map<?, ?>) o).filter(r -> "ss".equals(r.get("mode"))).findFirst().ifPresent(ss ->
-                    md.append("| First spawns | ").append(intOf(ss.get("forks"))).append(" fresh JVMs (forks), each one batch of ")
-                            .append(intOf(ss.get("measurementBatchSize"))).append(" spawns, no warm-up |\n"));
+        // One line per JMH profile in the run (the parts of bench/run.sh use different ones).
+        Map<String, List<String>> profiles = new LinkedHashMap<>();
+        for (Object o : results) {
+            Map<?, ?> f = (Map<?, ?>) o;
+            if (f.get("jmhVersion") == null) { // CliStart's loop, not JMH
+                profiles.computeIfAbsent("CLI start", k -> new ArrayList<>(List.of(
+                        "a plain loop of wall times (not JMH), " + intOf(f.get("measurementIterations")) + " rounds, median")));
+                continue;
+            }
+            String profile = f.get("jmhVersion") + ": " + intOf(f.get("forks")) + " fork(s), "
+                    + ("ss".equals(f.get("mode"))
+                    ? "no warm-up, " + intOf(f.get("measurementIterations")) + " single-shot batch of "
+                            + intOf(f.get("measurementBatchSize")) + " calls"
+                    : intOf(f.get("warmupIterations")) + " × " + f.get("warmupTime") + " warm-up, "
+                            + intOf(f.get("measurementIterations")) + " × " + f.get("measurementTime") + " measured")
+                    + ", mode " + f.get("mode") + ", " + intOf(f.get("threads")) + " thread(s)";
+            String full = (String) f.get("benchmark");
+            String clazz = full.substring(full.lastIndexOf('.', full.lastIndexOf('.') - 1) + 1, full.lastIndexOf('.'));
+            List<String> classes = profiles.computeIfAbsent(profile, k -> new ArrayList<>());
+            if (!classes.contains(clazz)) classes.add(clazz);
+        }
+        for (Map.Entry<String, List<String>> e : profiles.entrySet()) {
+            md.append(e.getKey().equals("CLI start") ? "| CliStart | " : "| JMH | ").append(e.getKey()).append(": ")
+                    .append(String.join(", ", e.getValue())).append(" |\n");
         }
         md.append("| Date | ").append(ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" |\n\n");
-        md.append("Score is JMH's average time per operation, the error its 99.9% confidence half-width; median is ")
+        md.append("Score is JMH's average time per operation (for ThroughputBench operations per second summed over ")
+                .append("its threads, higher is better; for FirstSpawnsBench the time of the whole batch), the error its 99.9% confidence half-width; median is ")
                 .append("the median of the measured iterations. A ratio is median ÷ the named baseline's median, from the ")
                 .append("same run with the same parameters: below 1.00 is faster than the baseline. Medians, because on a ")
                 .append("shared machine one stalled iteration moves a mean of a few iterations by a factor; even so, ")
