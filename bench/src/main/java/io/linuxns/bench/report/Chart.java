@@ -259,7 +259,7 @@ final class Chart {
         y += 18;
         s.append(text(LEFT, y, "Thin lines: fastest to slowest iteration (first 100 spawns: fastest to slowest fresh JVM; "
                 + "cut at the plot's edge). Each group has its own linear scale.", "fill=\"#444\" font-size=\"11\""));
-        s.append(text(LEFT, y + 15, "All bars from one run of bench/run.sh: " + machine, "fill=\"#444\" font-size=\"11\""));
+        s.append(text(LEFT, y + 15, "All bars from one run of bench/run.sh on " + machine + ".", "fill=\"#444\" font-size=\"11\""));
         y += 15;
         s.append("</svg>\n");
         int height = y + 30;

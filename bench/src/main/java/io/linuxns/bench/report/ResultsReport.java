@@ -306,12 +306,15 @@ public final class ResultsReport {
 
     /** {@return one line naming the machine, kernel, JDK and load, for the chart's footer} */
     static String machineLine(List<?> results) {
-        String jdk = prop("bench.javaVersion", null);
-        String jdkShort = jdk == null ? System.getProperty("java.version") : jdk.lines().findFirst().orElse(jdk);
-        String load = prop("bench.loadavg", null);
+        String jdk = prop("bench.javaVersion", System.getProperty("java.version"));
+        // `java -version` starts with: openjdk version "25.0.3" 2026-04-21 LTS
+        java.util.regex.Matcher quoted = java.util.regex.Pattern.compile("\"([^\"]+)\"").matcher(jdk);
+        String version = quoted.find() ? quoted.group(1) : jdk.lines().findFirst().orElse(jdk);
+        String before = prop("bench.loadavg", null), after = prop("bench.loadavgAfter", null);
+        String load = before == null ? "" : ", load average " + before.split(" ")[0] + " before"
+                + (after == null ? "" : " and " + after.split(" ")[0] + " after") + " the run";
         return cpuModel() + ", " + prop("bench.nproc", String.valueOf(Runtime.getRuntime().availableProcessors()))
-                + " CPUs, Linux " + prop("bench.kernel", System.getProperty("os.version")) + ", " + jdkShort
-                + (load == null ? "" : ", load average " + load + " before the run") + ", "
+                + " CPUs, Linux " + prop("bench.kernel", System.getProperty("os.version")) + ", JDK " + version + load + ", "
                 + ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_LOCAL_DATE);
     }
 
