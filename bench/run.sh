@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole benchmark run, in one command (15-25 minutes on a shared 2-core machine):
+# The whole benchmark run, in one command (8-12 minutes on a shared 2-core machine with
+# BENCH_JMH_ARGS='-p type=UTS,NETWORK', about 5 more with all five types):
 #
 #   bench/run.sh                       # everything: JMH suite, first 100 spawns, CLI start
 #   bench/run.sh 'Setns|Binding'       # a JMH subset only: JMH regexps, and any other JMH options
