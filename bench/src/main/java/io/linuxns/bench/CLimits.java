@@ -65,7 +65,7 @@ public final class CLimits {
             }
             Path lib = dir.resolve("liblinuxns-bench-limits.so");
             String cc = System.getenv().getOrDefault("CC", "gcc");
-            Process gcc = new ProcessBuilder(cc, "-O2", "-Wall", "-Werror", "-shared", "-fPIC", "-pthread",
+            Process gcc = new ProcessBuilder(cc, "-O2", "-Wall", "-shared", "-fPIC", "-pthread",
                     "-o", lib.toString(), source.toString())
                     .redirectErrorStream(true).start();
             gcc.getOutputStream().close();
@@ -78,6 +78,8 @@ public final class CLimits {
                 throw new IllegalStateException(cc + " failed to compile " + SOURCE + " (exit " + gcc.exitValue()
                         + "); the C baselines need gcc (or $CC) on the PATH:\n" + output);
             }
+            // Not -Werror: another compiler's new warning must not stop a benchmark run; it is shown.
+            if (!output.isBlank()) System.err.print(cc + " on " + SOURCE + ":\n" + output);
             return SymbolLookup.libraryLookup(lib, Arena.global());
         } catch (IOException e) {
             throw new UncheckedIOException("compiling the C baselines (" + SOURCE + ") failed", e);
