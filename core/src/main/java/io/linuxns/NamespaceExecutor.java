@@ -51,11 +51,14 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
 
     private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
     private final String description;
+    /** The types it unshared or joined; in every other type its thread is where the JVM started. */
+    private final Set<NamespaceType> types;
     private volatile Thread thread;
     private volatile boolean closed;
 
-    private NamespaceExecutor(String description) {
+    private NamespaceExecutor(String description, Set<NamespaceType> types) {
         this.description = description;
+        this.types = types;
     }
 
     /**
@@ -64,8 +67,10 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
      * recursively private at once, so that no mount made inside propagates back (as
      * {@code unshare(1)} does).
      *
-     * @param types any of MOUNT, UTS, IPC, NETWORK, CGROUP
-     * @throws IllegalArgumentException for USER, PID or TIME, with the reason and the alternative
+     * @param types any of MOUNT, UTS, IPC, NETWORK, CGROUP, at least one
+     * @return the executor, its thread already in the new namespaces
+     * @throws IllegalArgumentException for an empty set (an executor in no namespace of its own is
+     *         only a slower thread), or for USER, PID or TIME, with the reason and the alternative
      * @throws NamespaceException if the kernel refuses: EPERM without CAP_SYS_ADMIN, which a thread
      *         can never gain (unprivileged, use {@link NamespacedProcessBuilder} with
      *         {@link NamespacedProcessBuilder#mapRootToCurrentUser()}), ENOSPC when a
@@ -73,10 +78,14 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
      */
     public static NamespaceExecutor unshare(Set<NamespaceType> types) throws NamespaceException {
         Objects.requireNonNull(types, "types");
-        Set<NamespaceType> set = types.isEmpty() ? EnumSet.noneOf(NamespaceType.class) : EnumSet.copyOf(types);
+        if (types.isEmpty()) {
+            throw new IllegalArgumentException("no namespace types to unshare given: name at least one of MOUNT, UTS, IPC,"
+                    + " NETWORK, CGROUP (with none, the executor's thread would be in the JVM's own namespaces)");
+        }
+        Set<NamespaceType> set = EnumSet.copyOf(types);
         for (NamespaceType t : set) refuseNonThreadType(t, "unshare");
         int flags = NamespaceType.cloneFlags(set);
-        return start("unshare " + set, new Events.Enter("unshare", set, List.of(), 0), () -> {
+        return start("unshare " + set, set, new Events.Enter("unshare", set, List.of(), 0), () -> {
             int r = Native.rawUnshare(flags);
             if (r < 0) throw new NamespaceException("unshare(" + Flags.clone(flags) + ")", -r, unshareHint(-r, flags, set));
             if (set.contains(NamespaceType.MOUNT)) {
@@ -91,12 +100,14 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
      * mount namespace first gives the thread its own root and working directory
      * ({@code unshare(CLONE_FS)}), without which the kernel refuses.
      *
-     * @param namespaces at most one per type, each MOUNT, UTS, IPC, NETWORK or CGROUP
-     * @throws IllegalArgumentException for a USER, PID or TIME namespace, or two of one type
+     * @param namespaces at least one, at most one per type, each MOUNT, UTS, IPC, NETWORK or CGROUP
+     * @return the executor, its thread already in those namespaces
+     * @throws IllegalArgumentException for none, for a USER, PID or TIME namespace, or two of one type
      * @throws NamespaceException if the kernel refuses (EPERM without CAP_SYS_ADMIN over it)
      */
     public static NamespaceExecutor join(Namespace... namespaces) throws NamespaceException {
         Objects.requireNonNull(namespaces, "namespaces");
+        if (namespaces.length == 0) throw new IllegalArgumentException("no namespaces to join given");
         EnumSet<NamespaceType> seen = EnumSet.noneOf(NamespaceType.class);
         List<Namespace> list = new ArrayList<>();
         for (Namespace ns : namespaces) {
@@ -110,7 +121,7 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         }
         // Join the mount namespace last: the others' handles stay reachable whatever its root.
         list.sort((a, b) -> Boolean.compare(a.type() == NamespaceType.MOUNT, b.type() == NamespaceType.MOUNT));
-        return start("join " + list, new Events.Enter("join", seen, List.copyOf(list), 0), () -> {
+        return start("join " + list, seen, new Events.Enter("join", seen, List.copyOf(list), 0), () -> {
             if (seen.contains(NamespaceType.MOUNT)) Native.unshare(LinuxNs.CLONE_FS());
             for (Namespace ns : list) Native.setns(ns.fd(), ns.type().cloneFlag());
         });
@@ -121,7 +132,10 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
      * all at once through a pidfd ({@code pidfd_open(2)}, {@code setns(2)} with several flags,
      * Linux 5.8+): either all are joined or none.
      *
-     * @throws IllegalArgumentException for USER, PID or TIME, or an empty set
+     * @param pid the process whose namespaces to join
+     * @param types any of MOUNT, UTS, IPC, NETWORK, CGROUP, at least one
+     * @return the executor, its thread already in those namespaces
+     * @throws IllegalArgumentException for USER, PID or TIME, an empty set or a pid below 1
      * @throws NamespaceException ESRCH if there is no such process, EPERM if the caller lacks
      *         the privilege over its namespaces
      */
@@ -131,7 +145,8 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         if (pid <= 0) throw new IllegalArgumentException("pid must be positive, got " + pid);
         for (NamespaceType t : types) refuseNonThreadType(t, "join");
         int flags = NamespaceType.cloneFlags(types);
-        return start("join pid " + pid + " " + EnumSet.copyOf(types), new Events.Enter("join pid", EnumSet.copyOf(types), List.of(), pid), () -> {
+        Set<NamespaceType> set = EnumSet.copyOf(types);
+        return start("join pid " + pid + " " + set, set, new Events.Enter("join pid", set, List.of(), pid), () -> {
             int pidfd = Native.pidfdOpen(pid);
             try {
                 // Without this, setns(pidfd, ...) including CLONE_NEWNS moves every thread's root (docs/design.md §2).
@@ -187,9 +202,10 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         void run() throws NamespaceException;
     }
 
-    private static NamespaceExecutor start(String description, Events.Enter what, Setup setup) throws NamespaceException {
+    private static NamespaceExecutor start(String description, Set<NamespaceType> types, Events.Enter what, Setup setup)
+            throws NamespaceException {
         NamespaceEnterEvent event = Events.beginEnter();
-        NamespaceExecutor ex = new NamespaceExecutor(description);
+        NamespaceExecutor ex = new NamespaceExecutor(description, Set.copyOf(types));
         CompletableFuture<Void> ready = new CompletableFuture<>();
         ex.thread = OriginThread.newThread("linuxns-exec-" + COUNTER.incrementAndGet(), () -> ex.serve(setup, ready));
         try {
@@ -294,11 +310,28 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
     }
 
     /**
-     * Opens a handle on the executor thread's namespace of {@code type}, for example to join it
-     * from another executor or a spawned process.
+     * Opens a handle on the namespace of {@code type} that this executor unshared or joined, for
+     * example to join it from another executor or a spawned process, or to persist it.
+     *
+     * <p>Only those types: in every other type the executor's thread is in the namespace the JVM
+     * started in, and a handle on that from here (to persist as if it were new, say) would be a
+     * mistake waiting to happen. For the JVM's own, use
+     * {@link Namespace#ofProcess(long, NamespaceType)} with {@code ProcessHandle.current().pid()}.
+     *
+     * @param type one of the types given to {@link #unshare(Set)} or joined
+     * @return a new handle, which the caller closes
+     * @throws IllegalArgumentException if the executor did not unshare or join a namespace of
+     *         that type
+     * @throws NamespaceException if the namespace cannot be opened
+     * @throws RejectedExecutionException if the executor is closed
      */
     public Namespace namespace(NamespaceType type) throws NamespaceException {
         Objects.requireNonNull(type, "type");
+        if (!types.contains(type)) {
+            throw new IllegalArgumentException(type + " is not a namespace of " + this + ", which has only " + EnumSet.copyOf(types)
+                    + " of its own: its thread is in the JVM's " + type + " namespace (for that, use Namespace.ofProcess("
+                    + "ProcessHandle.current().pid(), NamespaceType." + type.name() + "))");
+        }
         try {
             return call(() -> Namespace.ofCurrentThread(type));
         } catch (NamespaceException | RuntimeException e) {
@@ -306,6 +339,11 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         } catch (Exception e) {
             throw new NamespaceException("opening " + type + " namespace of " + description + " failed", e);
         }
+    }
+
+    /** {@return the types of the namespaces this executor unshared or joined} */
+    public Set<NamespaceType> types() {
+        return EnumSet.copyOf(types);
     }
 
     /** {@return the executor's thread; a task that starts threads makes them inherit its namespaces} */

@@ -49,7 +49,7 @@ class NamespaceExecutorTest {
              Namespace myNet = Namespace.ofCurrentThread(NamespaceType.NETWORK);
              Namespace myUts = Namespace.ofCurrentThread(NamespaceType.UTS);
              Namespace itsNet = ex.namespace(NamespaceType.NETWORK);
-             Namespace itsUts = ex.namespace(NamespaceType.UTS)) {
+             Namespace itsUts = ex.call(() -> Namespace.ofCurrentThread(NamespaceType.UTS))) {
             assertNotEquals(myNet, itsNet);
             assertEquals(myUts, itsUts);
             assertEquals("net:[" + itsNet.inode() + "]", itsNet.toString());
@@ -111,6 +111,30 @@ class NamespaceExecutorTest {
         } finally {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             Files.delete(dir);
+        }
+    }
+
+    @Test
+    void noTypeOrNoNamespaceIsRefusedNotAPlainThread() {
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> NamespaceExecutor.unshare(EnumSet.noneOf(NamespaceType.class)));
+        assertTrue(none.getMessage().contains("no namespace types to unshare given"), none.getMessage());
+        IllegalArgumentException nothing = assertThrows(IllegalArgumentException.class, () -> NamespaceExecutor.join());
+        assertTrue(nothing.getMessage().contains("no namespaces to join given"), nothing.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> NamespaceExecutor.join(ProcessHandle.current().pid(), Set.of()));
+    }
+
+    @Test
+    void namespaceOfATypeItDidNotUnshareIsRefusedNotTheJvmsOwn() throws Exception {
+        try (NamespaceExecutor uts = NamespaceExecutor.unshare(EnumSet.of(NamespaceType.UTS));
+             Namespace itsUts = uts.namespace(NamespaceType.UTS);
+             Namespace myUts = Namespace.ofCurrentThread(NamespaceType.UTS)) {
+            assertEquals(EnumSet.of(NamespaceType.UTS), uts.types());
+            assertNotEquals(myUts, itsUts);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> uts.namespace(NamespaceType.NETWORK));
+            assertTrue(e.getMessage().contains("NETWORK is not a namespace of NamespaceExecutor[unshare [UTS]]"), e.getMessage());
+            assertTrue(e.getMessage().contains("Namespace.ofProcess(ProcessHandle.current().pid(), NamespaceType.NETWORK)"),
+                    e.getMessage());
         }
     }
 
