@@ -206,6 +206,18 @@ class SpawnTest {
         assertTrue(uptime > host + 100 * 86400 - 60, uptime + " vs " + host);
     }
 
+    /** A clock offset only means something in a new time namespace, so it asks for one, as {@code unshare --monotonic} implies {@code -T}. */
+    @Test
+    void aClockOffsetAddsANewTimeNamespace() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "a time namespace without a user namespace needs root");
+        NamespacedProcessBuilder b = new NamespacedProcessBuilder("readlink", "/proc/self/ns/time").monotonicOffset(Duration.ofDays(1));
+        assertEquals(EnumSet.of(NamespaceType.TIME), b.unshared());
+        Spawned s = Spawned.run(b);
+        assertEquals(0, s.exit(), s.err());
+        assertNotEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/time")).toString(), s.out().strip());
+        assertEquals(EnumSet.of(NamespaceType.TIME), new NamespacedProcessBuilder("true").boottimeOffset(Duration.ofDays(1)).unshared());
+    }
+
     @Test
     void cgroupPlacement() throws Exception {
         Path v2 = MountTable.read().stream().filter(e -> e.fsType().equals("cgroup2")).map(e -> Path.of(e.mountPoint()))
