@@ -234,6 +234,10 @@ public final class Namespace implements AutoCloseable {
      * {@code file} in the caller's mount namespace, like {@code ip netns add} or
      * {@code unshare --net=FILE}. The file is created (empty, mode 0444) if absent; this JVM
      * remembers that it did, so that {@link #unpersist(Path)} removes that file and no other.
+     * A missing directory for it is created (mode 0755) when its own parent exists, as
+     * {@code ip netns add} creates {@code /run/netns}: {@code persist(Path.of("/run/netns/demo"))}
+     * works on a fresh host. Like {@code ip netns delete}, {@code unpersist} leaves the
+     * directory.
      *
      * <p>If the mount holding {@code file} is shared, the bind mount would propagate to its
      * peers (and the kernel refuses it for mount namespaces), so that mount is made private
@@ -241,16 +245,49 @@ public final class Namespace implements AutoCloseable {
      * itself to become one, as {@code ip netns} does with {@code /run/netns}, so that only that
      * directory changes propagation.
      *
-     * @throws NamespaceException if a mount fails; the file created here is removed again
+     * @param file where to mount it: an absent or empty file, in a directory that exists or
+     *        whose parent does
+     * @throws NamespaceException if a mount fails, or ENOENT if neither the file's directory nor
+     *         its parent exists; the file and directory created here are removed again
      */
     public void persist(Path file) throws NamespaceException {
         Objects.requireNonNull(file, "file");
         Path target = file.toAbsolutePath().normalize();
         Path dir = target.getParent();
+        boolean madeDir = false;
+        if (dir != null && !Files.isDirectory(dir) && dir.getParent() != null && Files.isDirectory(dir.getParent())) {
+            madeDir = createDirectory(dir);
+        }
         if (dir == null || !Files.isDirectory(dir)) {
             throw new NamespaceException("persist(" + this + ", \"" + target + "\")", Errno.ENOENT,
-                    "the directory " + dir + " does not exist: create it first");
+                    "neither the directory " + dir + " nor its parent exists: create them first");
         }
+        try {
+            persistIn(dir, target);
+        } catch (NamespaceException | RuntimeException e) {
+            if (madeDir) {
+                // On a shared mount the new directory was bound onto itself first: undo that too.
+                if (MountTable.mountOf(dir).mountPoint().equals(dir.toString())) Native.rawUmount2(dir.toString(), LinuxNs.MNT_DETACH());
+                deleteQuietly(dir);
+            }
+            throw e;
+        }
+    }
+
+    /** {@code mkdir DIR} with mode 0755 (less the umask), as {@code ip netns add} makes {@code /run/netns}; false if another process made it first. */
+    private static boolean createDirectory(Path dir) throws NamespaceException {
+        try {
+            Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
+            return true;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return false;
+        } catch (java.io.IOException e) {
+            throw new NamespaceException("mkdir(\"" + dir + "\") for a persisted namespace failed: " + e, e);
+        }
+    }
+
+    private void persistIn(Path dir, Path target) throws NamespaceException {
         MountTable.makePrivateIfShared(dir);
         FileId created = null;
         if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {

@@ -87,6 +87,33 @@ class NamespaceTest {
         }
     }
 
+    /** Like {@code ip netns add}, which makes /run/netns on a fresh host: one missing directory is made, 0755, and stays. */
+    @Test
+    void persistMakesAMissingDirectoryButNotAMissingTree() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "bind mounts need CAP_SYS_ADMIN");
+        Path scratch = Files.createTempDirectory("linuxns-persist");
+        Path netns = scratch.resolve("netns");
+        try (NamespaceExecutor ex = NamespaceExecutor.unshare(EnumSet.of(NamespaceType.NETWORK));
+             Namespace net = ex.namespace(NamespaceType.NETWORK)) {
+            NamespaceException deep = assertThrows(NamespaceException.class, () -> net.persist(netns.resolve("a/demo")));
+            assertEquals("ENOENT", deep.errnoName());
+            assertTrue(deep.getMessage().contains("nor its parent exists"), deep.getMessage());
+            assertFalse(Files.exists(netns), "nothing made when the persist fails");
+
+            net.persist(netns.resolve("demo"));
+            try (Namespace again = Namespace.open(netns.resolve("demo"))) {
+                assertEquals(net, again);
+            } finally {
+                Namespace.unpersist(netns.resolve("demo"));
+            }
+            assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(netns)));
+            assertFalse(Files.exists(netns.resolve("demo")));
+        } finally {
+            Files.deleteIfExists(netns);
+            Files.delete(scratch);
+        }
+    }
+
     /**
      * unpersist must never destroy data: it unmounts only a namespace mount, and deletes only the
      * empty file that persist itself created (issue 11). Everything is mounted inside a scratch
