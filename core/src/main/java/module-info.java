@@ -4,7 +4,9 @@
  * <p>{@link io.linuxns.Namespace} handles, thread-scoped namespaces with
  * {@link io.linuxns.NamespaceExecutor}, and processes in new or existing namespaces with
  * {@link io.linuxns.NamespacedProcessBuilder}; rtnetlink in {@code io.linuxns.net}.
- * Run with {@code --enable-native-access=io.linuxns} (or {@code ALL-UNNAMED} on the class path).
+ * Run with {@code --enable-native-access=io.linuxns,io.linuxns.bindings} on the module path (both
+ * modules call native code; naming only {@code io.linuxns} leaves a restricted-method warning
+ * for the bindings), or {@code --enable-native-access=ALL-UNNAMED} on the class path.
  */
 module io.linuxns {
     requires io.linuxns.bindings;

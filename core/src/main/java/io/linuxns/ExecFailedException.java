@@ -13,9 +13,12 @@ import java.nio.file.Path;
 public final class ExecFailedException extends NamespaceException {
     private static final long serialVersionUID = 1L;
 
+    /** The command's first element, as given. */
     private final String program;
 
     /**
+     * A failed exec of {@code program}.
+     *
      * @param program the command's first element, as given
      * @param directory the working directory asked for, or {@code null}
      * @param call the exec call that failed, with its path

@@ -22,7 +22,12 @@ public record IdMapping(long inside, long outside, long count) {
         }
     }
 
-    /** {@return a mapping of a single id} */
+    /**
+     * {@return a mapping of a single id}
+     *
+     * @param inside the id inside the namespace
+     * @param outside the id it is outside
+     */
     public static IdMapping of(long inside, long outside) {
         return new IdMapping(inside, outside, 1);
     }
@@ -31,6 +36,8 @@ public record IdMapping(long inside, long outside, long count) {
      * Checks a whole map as the kernel would, but before any system call: at most 340 lines,
      * no two ranges overlapping inside or outside.
      *
+     * @param what the map's name for the message, such as {@code "uid map"}
+     * @param map the lines of the map
      * @throws IllegalArgumentException naming the overlapping lines
      */
     public static void validate(String what, List<IdMapping> map) {

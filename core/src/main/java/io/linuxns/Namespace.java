@@ -56,6 +56,8 @@ public final class Namespace implements AutoCloseable {
      * Opens the namespace of {@code type} that the calling thread is in
      * ({@code /proc/thread-self/ns/TYPE}; {@code /proc/self/ns} would show the main thread's).
      *
+     * @param type the namespace type
+     * @return a new handle, which the caller closes
      * @throws NamespaceException if the kernel refuses, for example when it lacks the type
      */
     public static Namespace ofCurrentThread(NamespaceType type) throws NamespaceException {
@@ -66,8 +68,12 @@ public final class Namespace implements AutoCloseable {
     /**
      * Opens the namespace of {@code type} of process {@code pid} ({@code /proc/PID/ns/TYPE}).
      *
+     * @param pid the process
+     * @param type the namespace type
+     * @return a new handle, which the caller closes
      * @throws NamespaceException with errno ENOENT if there is no such process, EACCES if the
      *         caller may not inspect it ({@code ptrace} access mode is checked)
+     * @throws IllegalArgumentException if {@code pid} is not positive
      */
     public static Namespace ofProcess(long pid, NamespaceType type) throws NamespaceException {
         Objects.requireNonNull(type, "type");
@@ -88,6 +94,8 @@ public final class Namespace implements AutoCloseable {
      * {@linkplain #persist(Path) persisted} on (as by {@code ip netns add} or
      * {@code unshare --net=FILE}). Its type is asked of the kernel ({@code NS_GET_NSTYPE}).
      *
+     * @param path the namespace file
+     * @return a new handle, which the caller closes
      * @throws NamespaceException if the file cannot be opened or is not a namespace
      */
     public static Namespace open(Path path) throws NamespaceException {
@@ -117,6 +125,9 @@ public final class Namespace implements AutoCloseable {
      * socket keeps its namespace alive after every process has left it, so this reaches
      * namespaces that no {@code /proc/PID/ns} link or bind mount shows, as {@code lsns} does.
      *
+     * @param pid the process holding the socket
+     * @param fd its descriptor number in that process
+     * @return a new handle on the socket's network namespace, which the caller closes
      * @throws NamespaceException ESRCH, EPERM or EBADF from {@code pidfd_getfd}; ENOTTY if
      *         the descriptor is not a socket
      */
@@ -180,6 +191,7 @@ public final class Namespace implements AutoCloseable {
     /**
      * Opens the user namespace that owns this namespace ({@code NS_GET_USERNS}).
      *
+     * @return a new handle on the owning user namespace, which the caller closes
      * @throws NamespaceException EPERM if that namespace is outside the caller's
      */
     public Namespace owner() throws NamespaceException {
@@ -190,6 +202,7 @@ public final class Namespace implements AutoCloseable {
     /**
      * Opens the parent of this PID or user namespace ({@code NS_GET_PARENT}).
      *
+     * @return a new handle on the parent namespace, which the caller closes
      * @throws NamespaceException EINVAL if this is not a PID or user namespace, EPERM if the
      *         parent is outside the caller's namespace
      */
@@ -323,6 +336,7 @@ public final class Namespace implements AutoCloseable {
      * made by another process such as {@code ip netns add}) stays, as {@code umount(8)} would
      * leave it.
      *
+     * @param file the file a namespace is mounted on
      * @throws NamespaceException ENOENT if there is no {@code file}; ENOTTY if no namespace is
      *         mounted on it, and errno 0 if it is a symbolic link, a directory or another file
      *         that cannot be one (the message says what is there): nothing is unmounted or

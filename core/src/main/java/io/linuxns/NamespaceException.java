@@ -19,8 +19,11 @@ import java.util.Optional;
 public class NamespaceException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The call with its arguments, or the message of a failure that is not a call's. */
     private final String call;
+    /** The errno value, 0 if none. */
     private final int errno;
+    /** The child's setup step that failed, or {@code null}. */
     private final String step;
 
     /**
@@ -49,7 +52,12 @@ public class NamespaceException extends IOException {
         this.step = step;
     }
 
-    /** A failure that is not a system call's: the message says it all. */
+    /**
+     * A failure that is not a system call's: the message says it all.
+     *
+     * @param message what failed
+     * @param cause the underlying failure
+     */
     public NamespaceException(String message, Throwable cause) {
         super(message, cause);
         this.call = message;

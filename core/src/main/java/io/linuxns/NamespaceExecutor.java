@@ -263,7 +263,14 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
         }
     }
 
-    /** Queues {@code task} and returns its future. */
+    /**
+     * Queues {@code task} and returns its future.
+     *
+     * @param <T> the task's result type
+     * @param task what to run in the namespaces
+     * @return the task's future
+     * @throws RejectedExecutionException if the executor is closed
+     */
     public <T> Future<T> submit(Callable<T> task) {
         FutureTask<T> f = new FutureTask<>(Objects.requireNonNull(task, "task"));
         execute(f);
@@ -273,6 +280,12 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
     /**
      * Runs {@code task} in the namespaces and returns its result, rethrowing what it throws.
      * Called from the executor's own thread, it runs the task directly.
+     *
+     * @param <T> the task's result type
+     * @param task what to run in the namespaces
+     * @return what the task returned
+     * @throws Exception what the task threw, or {@link InterruptedException} if interrupted while waiting
+     * @throws RejectedExecutionException if the executor is closed
      */
     public <T> T call(Callable<T> task) throws Exception {
         if (Thread.currentThread() == thread) return task.call();
@@ -289,6 +302,7 @@ public final class NamespaceExecutor implements Executor, AutoCloseable {
     /**
      * Runs {@code task} in the namespaces and waits for it, rethrowing its unchecked exceptions.
      *
+     * @param task what to run in the namespaces
      * @throws InterruptedException if interrupted while waiting (the task still runs)
      */
     public void run(Runnable task) throws InterruptedException {

@@ -55,7 +55,11 @@ public enum NamespaceType {
         return this != USER && this != PID && this != TIME;
     }
 
-    /** {@return the type whose {@code CLONE_NEW*} flag is {@code flag}, if any} */
+    /**
+     * {@return the type whose {@code CLONE_NEW*} flag is {@code flag}, if any}
+     *
+     * @param flag one {@code CLONE_NEW*} value
+     */
     public static Optional<NamespaceType> ofCloneFlag(int flag) {
         for (NamespaceType t : values()) {
             if (t.cloneFlag == flag) return Optional.of(t);
@@ -63,7 +67,11 @@ public enum NamespaceType {
         return Optional.empty();
     }
 
-    /** {@return the type whose {@code /proc/PID/ns/} name is {@code name}, if any} */
+    /**
+     * {@return the type whose {@code /proc/PID/ns/} name is {@code name}, if any}
+     *
+     * @param name such as {@code net}
+     */
     public static Optional<NamespaceType> ofProcName(String name) {
         for (NamespaceType t : values()) {
             if (t.procName.equals(name)) return Optional.of(t);
@@ -71,7 +79,11 @@ public enum NamespaceType {
         return Optional.empty();
     }
 
-    /** {@return the OR of the types' clone flags} */
+    /**
+     * {@return the OR of the types' clone flags}
+     *
+     * @param types any types
+     */
     public static int cloneFlags(Set<NamespaceType> types) {
         int flags = 0;
         for (NamespaceType t : types) flags |= t.cloneFlag;

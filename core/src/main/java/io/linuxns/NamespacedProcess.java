@@ -15,6 +15,8 @@ public abstract class NamespacedProcess extends Process {
      * stays outside it (a joined PID namespace, or one made under a user namespace the helper
      * creates) and runs the command as its child.
      *
+     * @param type the namespace type
+     * @return a new handle, which the caller closes
      * @throws NamespaceException if the process is gone or may not be inspected
      */
     public abstract Namespace namespace(NamespaceType type) throws NamespaceException;

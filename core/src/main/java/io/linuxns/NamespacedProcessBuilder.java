@@ -75,12 +75,20 @@ public final class NamespacedProcessBuilder {
     private final Map<Integer, Integer> passFds = new LinkedHashMap<>();
     private final List<ParentSetup> parentSetups = new ArrayList<>();
 
-    /** A builder for {@code command} (program and arguments). */
+    /**
+     * A builder for {@code command} (program and arguments).
+     *
+     * @param command the program and its arguments
+     */
     public NamespacedProcessBuilder(String... command) {
         command(command);
     }
 
-    /** A builder for {@code command} (program and arguments). */
+    /**
+     * A builder for {@code command} (program and arguments).
+     *
+     * @param command the program and its arguments
+     */
     public NamespacedProcessBuilder(List<String> command) {
         command(command);
     }
@@ -92,13 +100,23 @@ public final class NamespacedProcessBuilder {
         return command;
     }
 
-    /** Sets the program and its arguments. */
+    /**
+     * Sets the program and its arguments.
+     *
+     * @param command the program and its arguments
+     * @return this builder
+     */
     public NamespacedProcessBuilder command(List<String> command) {
         this.command = new ArrayList<>(Objects.requireNonNull(command, "command"));
         return this;
     }
 
-    /** Sets the program and its arguments. */
+    /**
+     * Sets the program and its arguments.
+     *
+     * @param command the program and its arguments
+     * @return this builder
+     */
     public NamespacedProcessBuilder command(String... command) {
         return command(Arrays.asList(command));
     }
@@ -111,6 +129,9 @@ public final class NamespacedProcessBuilder {
     /**
      * Sets the working directory, as seen by the child: inside the {@linkplain #rootfs(Path) new
      * root} when there is one.
+     *
+     * @param directory the directory, or {@code null} for the caller's
+     * @return this builder
      */
     public NamespacedProcessBuilder directory(Path directory) {
         this.directory = directory;
@@ -123,7 +144,13 @@ public final class NamespacedProcessBuilder {
         return environment;
     }
 
-    /** Sets stdin: {@code PIPE} (the default), {@code INHERIT}, or a file. */
+    /**
+     * Sets stdin: {@code PIPE} (the default), {@code INHERIT}, or a file.
+     *
+     * @param r where stdin comes from
+     * @return this builder
+     * @throws IllegalArgumentException for a redirect that writes
+     */
     public NamespacedProcessBuilder redirectInput(ProcessBuilder.Redirect r) {
         if (r.type() == ProcessBuilder.Redirect.Type.WRITE || r.type() == ProcessBuilder.Redirect.Type.APPEND) {
             throw new IllegalArgumentException("redirect for stdin must read: " + r);
@@ -132,14 +159,26 @@ public final class NamespacedProcessBuilder {
         return this;
     }
 
-    /** Sets stdout: {@code PIPE} (the default), {@code INHERIT}, {@code DISCARD}, or a file. */
+    /**
+     * Sets stdout: {@code PIPE} (the default), {@code INHERIT}, {@code DISCARD}, or a file.
+     *
+     * @param r where stdout goes
+     * @return this builder
+     * @throws IllegalArgumentException for a redirect that reads
+     */
     public NamespacedProcessBuilder redirectOutput(ProcessBuilder.Redirect r) {
         if (r.type() == ProcessBuilder.Redirect.Type.READ) throw new IllegalArgumentException("redirect for stdout must write: " + r);
         redirects[1] = r;
         return this;
     }
 
-    /** Sets stderr: {@code PIPE} (the default), {@code INHERIT}, {@code DISCARD}, or a file. */
+    /**
+     * Sets stderr: {@code PIPE} (the default), {@code INHERIT}, {@code DISCARD}, or a file.
+     *
+     * @param r where stderr goes
+     * @return this builder
+     * @throws IllegalArgumentException for a redirect that reads
+     */
     public NamespacedProcessBuilder redirectError(ProcessBuilder.Redirect r) {
         if (r.type() == ProcessBuilder.Redirect.Type.READ) throw new IllegalArgumentException("redirect for stderr must write: " + r);
         redirects[2] = r;
@@ -151,7 +190,12 @@ public final class NamespacedProcessBuilder {
         return redirects.clone();
     }
 
-    /** Sends stderr to wherever stdout goes. */
+    /**
+     * Sends stderr to wherever stdout goes.
+     *
+     * @param merge whether stderr goes to stdout
+     * @return this builder
+     */
     public NamespacedProcessBuilder redirectErrorStream(boolean merge) {
         this.redirectErrorStream = merge;
         return this;
@@ -162,7 +206,11 @@ public final class NamespacedProcessBuilder {
         return redirectErrorStream;
     }
 
-    /** All three streams {@code INHERIT}. */
+    /**
+     * All three streams {@code INHERIT}.
+     *
+     * @return this builder
+     */
     public NamespacedProcessBuilder inheritIO() {
         Arrays.fill(redirects, ProcessBuilder.Redirect.INHERIT);
         return this;
@@ -174,13 +222,21 @@ public final class NamespacedProcessBuilder {
      * Creates new namespaces of these types for the child, any of the eight. A new user
      * namespace is created first and owns the others; give it an id map
      * ({@link #uidMap}, {@link #mapRootToCurrentUser()}), else ids show as the overflow id 65534.
+     *
+     * @param types the types to add to the new namespaces
+     * @return this builder
      */
     public NamespacedProcessBuilder unshare(Set<NamespaceType> types) {
         unshare.addAll(types);
         return this;
     }
 
-    /** Same as {@link #unshare(Set)}. */
+    /**
+     * Same as {@link #unshare(Set)}.
+     *
+     * @param types the types to add to the new namespaces
+     * @return this builder
+     */
     public NamespacedProcessBuilder unshare(NamespaceType... types) {
         return unshare(Set.of(types));
     }
@@ -195,6 +251,9 @@ public final class NamespacedProcessBuilder {
      * included, since the child is single-threaded). The user namespace is joined first; a PID
      * namespace is joined for the program by an intermediate process, as
      * {@code nsenter --fork} does. The handles must stay open until {@link #start()} returns.
+     *
+     * @param namespaces open handles, at most one per type
+     * @return this builder
      */
     public NamespacedProcessBuilder join(Namespace... namespaces) {
         for (Namespace ns : namespaces) join.add(Objects.requireNonNull(ns, "namespace"));
@@ -205,31 +264,54 @@ public final class NamespacedProcessBuilder {
      * Whether a child that joins a user namespace keeps its uid and gid ({@code true}) or, as
      * {@code nsenter(1)} does by default, drops supplementary groups and becomes uid 0 and gid 0
      * inside it ({@code false}, the default).
+     *
+     * @param preserve whether to keep the uid, gid and groups
+     * @return this builder
      */
     public NamespacedProcessBuilder preserveCredentials(boolean preserve) {
         this.preserveCredentials = preserve;
         return this;
     }
 
-    /** Sets the new user namespace's uid map (several ranges need root or newuidmap(1)). */
+    /**
+     * Sets the new user namespace's uid map (several ranges need root or newuidmap(1)).
+     *
+     * @param map the lines of {@code /proc/PID/uid_map}
+     * @return this builder
+     */
     public NamespacedProcessBuilder uidMap(IdMapping... map) {
         this.uidMap = List.of(map);
         return this;
     }
 
-    /** Sets the new user namespace's uid map. */
+    /**
+     * Sets the new user namespace's uid map.
+     *
+     * @param map the lines of {@code /proc/PID/uid_map}
+     * @return this builder
+     */
     public NamespacedProcessBuilder uidMap(List<IdMapping> map) {
         this.uidMap = List.copyOf(map);
         return this;
     }
 
-    /** Sets the new user namespace's gid map (several ranges need root or newgidmap(1)). */
+    /**
+     * Sets the new user namespace's gid map (several ranges need root or newgidmap(1)).
+     *
+     * @param map the lines of {@code /proc/PID/gid_map}
+     * @return this builder
+     */
     public NamespacedProcessBuilder gidMap(IdMapping... map) {
         this.gidMap = List.of(map);
         return this;
     }
 
-    /** Sets the new user namespace's gid map. */
+    /**
+     * Sets the new user namespace's gid map.
+     *
+     * @param map the lines of {@code /proc/PID/gid_map}
+     * @return this builder
+     */
     public NamespacedProcessBuilder gidMap(List<IdMapping> map) {
         this.gidMap = List.copyOf(map);
         return this;
@@ -238,6 +320,8 @@ public final class NamespacedProcessBuilder {
     /**
      * Maps root inside a new user namespace to the caller's uid and gid, denies setgroups, and
      * adds USER to the new namespaces: {@code unshare -r}. Works without privilege.
+     *
+     * @return this builder
      */
     public NamespacedProcessBuilder mapRootToCurrentUser() {
         unshare.add(NamespaceType.USER);
@@ -247,7 +331,11 @@ public final class NamespacedProcessBuilder {
         return this;
     }
 
-    /** Maps the caller's uid and gid to themselves inside a new user namespace ({@code --map-current-user}). */
+    /**
+     * Maps the caller's uid and gid to themselves inside a new user namespace ({@code --map-current-user}).
+     *
+     * @return this builder
+     */
     public NamespacedProcessBuilder mapCurrentUser() {
         unshare.add(NamespaceType.USER);
         uidMap = List.of(IdMapping.of(Native.getuid(), Native.getuid()));
@@ -256,19 +344,34 @@ public final class NamespacedProcessBuilder {
         return this;
     }
 
-    /** Sets what is written to {@code /proc/PID/setgroups} before the gid map. */
+    /**
+     * Sets what is written to {@code /proc/PID/setgroups} before the gid map.
+     *
+     * @param setgroups {@code allow} or {@code deny} ({@code user_namespaces(7)})
+     * @return this builder
+     */
     public NamespacedProcessBuilder setgroups(SetGroups setgroups) {
         this.setgroups = setgroups;
         return this;
     }
 
-    /** Sets the hostname in the child's (new or joined) UTS namespace. */
+    /**
+     * Sets the hostname in the child's (new or joined) UTS namespace.
+     *
+     * @param hostname the name ({@code sethostname(2)}), at most 64 bytes
+     * @return this builder
+     */
     public NamespacedProcessBuilder hostname(String hostname) {
         this.hostname = hostname;
         return this;
     }
 
-    /** Sets the NIS domain name in the child's (new or joined) UTS namespace. */
+    /**
+     * Sets the NIS domain name in the child's (new or joined) UTS namespace.
+     *
+     * @param domainname the name ({@code setdomainname(2)}), at most 64 bytes
+     * @return this builder
+     */
     public NamespacedProcessBuilder domainname(String domainname) {
         this.domainname = domainname;
         return this;
@@ -279,6 +382,9 @@ public final class NamespacedProcessBuilder {
      * 127.0.0.1 works inside. It works rootless: the child opens a netlink socket inside its
      * namespaces and the parent configures lo through a copy of it ({@code pidfd_getfd(2)}).
      * Needs NETWORK among the new namespaces.
+     *
+     * @param up whether to bring {@code lo} up
+     * @return this builder
      */
     public NamespacedProcessBuilder loopback(boolean up) {
         this.loopback = up;
@@ -287,24 +393,43 @@ public final class NamespacedProcessBuilder {
 
     // ---- mounts -----------------------------------------------------------------------------
 
-    /** Sets the propagation of {@code /} in a new mount namespace; {@link Propagation#PRIVATE} by default. */
+    /**
+     * Sets the propagation of {@code /} in a new mount namespace; {@link Propagation#PRIVATE} by default.
+     *
+     * @param propagation private, slave, shared or unchanged ({@code mount_namespaces(7)})
+     * @return this builder
+     */
     public NamespacedProcessBuilder propagation(Propagation propagation) {
         this.propagation = Objects.requireNonNull(propagation, "propagation");
         return this;
     }
 
-    /** Mounts a new procfs on {@code /proc} (needs new PID and mount namespaces). */
+    /**
+     * Mounts a new procfs on {@code /proc} (needs new PID and mount namespaces).
+     *
+     * @return this builder
+     */
     public NamespacedProcessBuilder mountProc() {
         return mountProc(Path.of("/proc"));
     }
 
-    /** Mounts a new procfs on {@code target}, inside the new root if there is one. */
+    /**
+     * Mounts a new procfs on {@code target}, inside the new root if there is one.
+     *
+     * @param target an absolute path
+     * @return this builder
+     */
     public NamespacedProcessBuilder mountProc(Path target) {
         mounts.add(new Mount.Proc(target));
         return this;
     }
 
-    /** Mounts a tmpfs on {@code target}, inside the new root if there is one. */
+    /**
+     * Mounts a tmpfs on {@code target}, inside the new root if there is one.
+     *
+     * @param target an absolute path
+     * @return this builder
+     */
     public NamespacedProcessBuilder tmpfs(Path target) {
         mounts.add(new Mount.Tmpfs(target, null));
         return this;
@@ -314,6 +439,11 @@ public final class NamespacedProcessBuilder {
      * Bind-mounts {@code source} (a path outside, resolved before any pivot) onto {@code target}
      * (inside the new root if there is one), read-only if asked. The bind is recursive; read-only
      * applies to the top mount, not to mounts below it.
+     *
+     * @param source an absolute path in the caller's mount namespace
+     * @param target an absolute path in the child's
+     * @param readOnly whether the copy is read-only
+     * @return this builder
      */
     public NamespacedProcessBuilder bind(Path source, Path target, boolean readOnly) {
         mounts.add(new Mount.Bind(source, target, readOnly));
@@ -329,6 +459,9 @@ public final class NamespacedProcessBuilder {
      * Makes {@code rootfs} the child's root with {@code pivot_root(2)}: it is bind-mounted onto
      * itself, pivoted into, and the old root detached, so the host's files are unreachable.
      * Needs a new mount namespace. Must be an absolute path to a directory.
+     *
+     * @param rootfs the new root directory, an absolute path
+     * @return this builder
      */
     public NamespacedProcessBuilder rootfs(Path rootfs) {
         this.rootfs = rootfs;
@@ -338,14 +471,17 @@ public final class NamespacedProcessBuilder {
     // ---- time, cgroup, lifetime, fds --------------------------------------------------------
 
     /**
-     * Offsets CLOCK_MONOTONIC in a new time namespace (adds TIME to the new namespaces). The
-     * child enters its time namespace at the exec, so before it (in a {@link ParentSetup}) the
+     * Offsets CLOCK_MONOTONIC in a new time namespace. This adds TIME to the new namespaces, on
+     * purpose: an offset means nothing without one, and {@code unshare --monotonic} implies
+     * {@code -T} alike; {@link #unshared()} shows it. The child enters its time namespace at the exec, so before it (in a {@link ParentSetup}) the
      * namespace is {@code /proc/PID/ns/time_for_children}, not {@code /proc/PID/ns/time}.
      *
      * <p>The kernel keeps the clock plus its offset between 0 and {@code KTIME_SEC_MAX/2}
      * (4611686018 s, about 146 years): a negative offset goes back to the boot at most. This is
      * checked here, and again by {@link #start()}.
      *
+     * @param offset added to CLOCK_MONOTONIC inside, negative or positive
+     * @return this builder
      * @throws IllegalArgumentException for an offset outside that range, with the range
      */
     public NamespacedProcessBuilder monotonicOffset(Duration offset) {
@@ -359,6 +495,8 @@ public final class NamespacedProcessBuilder {
      * Offsets CLOCK_BOOTTIME (and so {@code /proc/uptime}) in a new time namespace (adds TIME),
      * within the same range as {@link #monotonicOffset(Duration)}.
      *
+     * @param offset added to CLOCK_BOOTTIME inside, negative or positive
+     * @return this builder
      * @throws IllegalArgumentException for an offset outside that range, with the range
      */
     public NamespacedProcessBuilder boottimeOffset(Duration offset) {
@@ -368,13 +506,22 @@ public final class NamespacedProcessBuilder {
         return this;
     }
 
-    /** Starts the child directly in the cgroup v2 directory {@code cgroup} ({@code CLONE_INTO_CGROUP}). */
+    /**
+     * Starts the child directly in the cgroup v2 directory {@code cgroup} ({@code CLONE_INTO_CGROUP}).
+     *
+     * @param cgroup a cgroup v2 directory, such as {@code /sys/fs/cgroup/mygroup}
+     * @return this builder
+     */
     public NamespacedProcessBuilder cgroup(Path cgroup) {
         this.cgroup = cgroup;
         return this;
     }
 
-    /** Kills the child with SIGKILL when the JVM exits ({@code PR_SET_PDEATHSIG}). */
+    /**
+     * Kills the child with SIGKILL when the JVM exits ({@code PR_SET_PDEATHSIG}).
+     *
+     * @return this builder
+     */
     public NamespacedProcessBuilder dieWithParent() {
         return dieWithParent(9);
     }
@@ -383,6 +530,10 @@ public final class NamespacedProcessBuilder {
      * Sends {@code signal} to the child when the JVM exits ({@code PR_SET_PDEATHSIG}); 0 turns
      * it off. The library spawns from a thread that lives as long as the JVM, since the signal
      * fires when the creating thread exits.
+     *
+     * @param signal the signal number, 0 for none
+     * @return this builder
+     * @throws IllegalArgumentException for a number that is no signal, or SIGCHLD, SIGCONT or SIGSTOP, which end nothing
      */
     public NamespacedProcessBuilder dieWithParent(int signal) {
         if (signal < 0 || signal > 64) throw new IllegalArgumentException("no signal " + signal);
@@ -406,6 +557,9 @@ public final class NamespacedProcessBuilder {
      * {@link #dieWithParent(int)} it ends when the JVM does: it passes the signal on to the command,
      * exits, and the command then gets SIGKILL; without it, it outlives the JVM as long as the
      * command runs.
+     *
+     * @param init whether to run an init as PID 1
+     * @return this builder
      */
     public NamespacedProcessBuilder init(boolean init) {
         this.init = init;
@@ -415,6 +569,9 @@ public final class NamespacedProcessBuilder {
     /**
      * Keeps the caller's descriptor {@code parentFd} open in the child as {@code childFd}.
      *
+     * @param parentFd an open descriptor of this JVM
+     * @param childFd its number in the child, 3 or more
+     * @return this builder
      * @throws IllegalArgumentException if {@code childFd} is a stdio number (0-2, see the
      *         redirects), or was already given to an earlier call: one number holds one
      *         descriptor, and the earlier call would silently lose
@@ -432,7 +589,12 @@ public final class NamespacedProcessBuilder {
         return this;
     }
 
-    /** Adds work for the parent to do while the child waits before exec. */
+    /**
+     * Adds work for the parent to do while the child waits before exec.
+     *
+     * @param setup the work; several run in the order added
+     * @return this builder
+     */
     public NamespacedProcessBuilder parentSetup(ParentSetup setup) {
         parentSetups.add(Objects.requireNonNull(setup, "setup"));
         return this;
@@ -441,6 +603,7 @@ public final class NamespacedProcessBuilder {
     /**
      * Validates the configuration and starts the process.
      *
+     * @return the running process, backed by its pidfd
      * @throws IllegalArgumentException for an inconsistent configuration, before any system call
      * @throws ExecFailedException for a program that cannot be run, worded as
      *         {@link ProcessBuilder#start()} ({@code error=2, No such file or directory})

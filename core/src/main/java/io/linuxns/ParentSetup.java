@@ -12,6 +12,8 @@ import java.io.IOException;
 @FunctionalInterface
 public interface ParentSetup {
     /**
+     * Does the parent's part of the setup while the child waits before its exec.
+     *
      * @param pid the child's pid, in the caller's PID namespace
      * @throws IOException to fail the spawn
      */

@@ -27,6 +27,9 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The top-level command, as picocli creates it; {@link #main(String[])} is the way in. */
+    public Main() {}
+
     /** {@return whether --debug was given: stack traces on errors} */
     static boolean debug() {
         return debug;
@@ -42,6 +45,11 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command (run, unshare, nsenter, ls)");
     }
 
+    /**
+     * Runs {@code linuxns ARGS...} and exits with its status.
+     *
+     * @param args the command line, such as {@code run -- sh}
+     */
     public static void main(String[] args) {
         System.exit(execute(args));
     }

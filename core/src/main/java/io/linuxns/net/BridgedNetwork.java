@@ -240,36 +240,71 @@ public final class BridgedNetwork implements ParentSetup, AutoCloseable {
          * left on it and it carries no address but this one: for a bridge shared by many
          * containers that the last one out cleans up, as {@code linuxns run --net veth} does.
          * By default only a bridge this network created is removed.
+         *
+         * @param remove whether {@link BridgedNetwork#teardown()} may remove a bridge it did not create
+         * @return this builder
          */
         public Builder removeUnusedBridge(boolean remove) {
             this.removeUnusedBridge = remove;
             return this;
         }
 
-        /** The bridge's name and its address with prefix length, such as {@code 10.200.0.1/24}. */
+        /**
+         * The bridge's name and its address with prefix length, such as {@code 10.200.0.1/24}.
+         *
+         * @param name the bridge's interface name
+         * @param cidr its address and prefix length
+         * @return this builder
+         * @throws IllegalArgumentException for a bad interface name or address
+         */
         public Builder bridge(String name, String cidr) {
             return bridge(name, IpPrefix.parse(cidr));
         }
 
-        /** The bridge's name and its address. */
+        /**
+         * The bridge's name and its address.
+         *
+         * @param name the bridge's interface name
+         * @param address its address and prefix length
+         * @return this builder
+         * @throws IllegalArgumentException for a bad interface name
+         */
         public Builder bridge(String name, IpPrefix address) {
             this.bridge = LinkNames.check("bridge name", name);
             this.bridgeAddress = Objects.requireNonNull(address, "address");
             return this;
         }
 
-        /** The container end's address, such as {@code 10.200.0.2/24}; it must be in the bridge's network. */
+        /**
+         * The container end's address, such as {@code 10.200.0.2/24}; it must be in the bridge's network.
+         *
+         * @param cidr the address and prefix length
+         * @return this builder
+         * @throws IllegalArgumentException if it is not an IP prefix
+         */
         public Builder containerAddress(String cidr) {
             return containerAddress(IpPrefix.parse(cidr));
         }
 
-        /** The container end's address; it must be in the bridge's network. */
+        /**
+         * The container end's address; it must be in the bridge's network.
+         *
+         * @param address the address and prefix length
+         * @return this builder
+         */
         public Builder containerAddress(IpPrefix address) {
             this.containerAddress = Objects.requireNonNull(address, "address");
             return this;
         }
 
-        /** The names of the veth ends: in the host namespace, and in the container's. */
+        /**
+         * The names of the veth ends: in the host namespace, and in the container's.
+         *
+         * @param hostEnd the name in the host namespace
+         * @param containerEnd the name in the container's namespace, such as {@code eth0}
+         * @return this builder
+         * @throws IllegalArgumentException for a bad interface name
+         */
         public Builder vethNames(String hostEnd, String containerEnd) {
             this.hostVeth = LinkNames.check("host veth name", hostEnd);
             this.containerVeth = LinkNames.check("container veth name", containerEnd);

@@ -18,7 +18,11 @@ import java.util.Objects;
  */
 public record IpPrefix(InetAddress address, int prefixLength) {
 
-    /** @throws IllegalArgumentException if the prefix length does not fit the address family */
+    /**
+     * An address and a prefix length that fits its family.
+     *
+     * @throws IllegalArgumentException if the prefix length does not fit the address family
+     */
     public IpPrefix {
         Objects.requireNonNull(address, "address");
         int max = bits(address);
@@ -31,6 +35,8 @@ public record IpPrefix(InetAddress address, int prefixLength) {
     /**
      * Parses {@code ADDRESS/LENGTH}, or a bare address as a host prefix (/32 or /128).
      *
+     * @param text such as {@code 10.200.0.1/24}, {@code fd00::1/64} or {@code 10.0.0.1}
+     * @return the prefix
      * @throws IllegalArgumentException if it is not an IP literal with a valid prefix length
      */
     public static IpPrefix parse(String text) {
@@ -98,7 +104,11 @@ public record IpPrefix(InetAddress address, int prefixLength) {
         }
     }
 
-    /** {@return whether {@code other} is in this prefix's network} */
+    /**
+     * {@return whether {@code other} is in this prefix's network}
+     *
+     * @param other an address of either family
+     */
     public boolean contains(InetAddress other) {
         if (bits(other) != bits(address)) return false;
         return new IpPrefix(other, prefixLength).network().equals(network());

@@ -13,6 +13,7 @@ import java.util.Optional;
 public final class NetlinkException extends NamespaceException {
     private static final long serialVersionUID = 1L;
 
+    /** The kernel's explanation ({@code NLMSGERR_ATTR_MSG}), or {@code null}. */
     private final String kernelMessage;
 
     NetlinkException(String request, int errno, String kernelMessage) {

@@ -16,6 +16,7 @@ import java.util.Optional;
  */
 public record Route(IpPrefix destination, Optional<InetAddress> gateway, int outputLinkIndex, int protocol) {
 
+    /** A route; the optional gateway is never null. */
     public Route {
         Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(gateway, "gateway");

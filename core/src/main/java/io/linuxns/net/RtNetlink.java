@@ -82,6 +82,7 @@ public final class RtNetlink implements AutoCloseable {
     /**
      * Opens a client on the calling thread's current network namespace.
      *
+     * @return a client, which the caller closes
      * @throws NamespaceException if the socket cannot be created
      */
     public static RtNetlink open() throws NamespaceException {
@@ -95,6 +96,10 @@ public final class RtNetlink implements AutoCloseable {
     /**
      * Opens a client on the network namespace of {@code executor}'s thread: the socket is
      * created there, then used from any thread.
+     *
+     * @param executor an executor that unshared or joined a network namespace
+     * @return a client, which the caller closes
+     * @throws NamespaceException if the socket cannot be created
      */
     public static RtNetlink open(NamespaceExecutor executor) throws NamespaceException {
         Objects.requireNonNull(executor, "executor");
@@ -111,6 +116,8 @@ public final class RtNetlink implements AutoCloseable {
      * Opens a client on the network namespace {@code netns}: a short-lived executor joins it
      * ({@code setns(2)}), creates the socket and ends. The handle may be closed afterwards.
      *
+     * @param netns a network namespace
+     * @return a client, which the caller closes
      * @throws IllegalArgumentException if {@code netns} is not a network namespace
      * @throws NamespaceException EPERM without {@code CAP_SYS_ADMIN} over it
      */
@@ -134,6 +141,9 @@ public final class RtNetlink implements AutoCloseable {
      * must not read from the socket meanwhile (stop it, or let it wait): replies go to whoever
      * reads first.
      *
+     * @param pid the process holding the socket
+     * @param fd its descriptor number in that process
+     * @return a client, which the caller closes
      * @throws NamespaceException EPERM without ptrace access to the process (another user),
      *         EBADF if it has no such descriptor, ENOTSOCK if it is not a netlink socket
      */
@@ -165,6 +175,10 @@ public final class RtNetlink implements AutoCloseable {
      * {@code lsns(8)}, the {@code link-netnsid} of {@code ip link}). Ids are assigned by
      * {@code ip netns set} or when a link's peer is in {@code netns}; they are local to the
      * namespace that holds them.
+     *
+     * @param netns any network namespace
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
      */
     public OptionalInt netnsId(Namespace netns) throws NamespaceException {
         requireNetwork(netns);
@@ -179,7 +193,12 @@ public final class RtNetlink implements AutoCloseable {
         return id[0] < 0 ? OptionalInt.empty() : OptionalInt.of(id[0]);
     }
 
-    /** {@return every link of the namespace} ({@code RTM_GETLINK} dump) */
+    /**
+     * {@return every link of the namespace} ({@code RTM_GETLINK} dump)
+     *
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public List<Link> links() throws NamespaceException {
         return dump(LinuxNs.RTM_GETLINK(), IFINFOMSG, "RTM_GETLINK(dump)", RtNetlink::parseLink);
     }
@@ -187,6 +206,10 @@ public final class RtNetlink implements AutoCloseable {
     /**
      * {@return the link named {@code name}, or empty if there is none} ({@code RTM_GETLINK}
      * by {@code IFLA_IFNAME})
+     *
+     * @param name the interface name
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
      */
     public Optional<Link> link(String name) throws NamespaceException {
         LinkNames.check("link name", name);
@@ -206,12 +229,24 @@ public final class RtNetlink implements AutoCloseable {
         return found.stream().findFirst();
     }
 
-    /** Sets the link administratively up ({@code IFF_UP}), as {@code ip link set NAME up}. */
+    /**
+     * Sets the link administratively up ({@code IFF_UP}), as {@code ip link set NAME up}.
+     *
+     * @param name the interface name
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public void setUp(String name) throws NamespaceException {
         setFlags(name, true);
     }
 
-    /** Sets the link administratively down, as {@code ip link set NAME down}. */
+    /**
+     * Sets the link administratively down, as {@code ip link set NAME down}.
+     *
+     * @param name the interface name
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public void setDown(String name) throws NamespaceException {
         setFlags(name, false);
     }
@@ -230,6 +265,8 @@ public final class RtNetlink implements AutoCloseable {
      * Creates a pair of connected virtual Ethernet devices ({@code veth(4)}), both down, in this
      * namespace.
      *
+     * @param name the name of one end
+     * @param peerName the name of the other
      * @throws IllegalArgumentException for an invalid name or two equal names
      * @throws NetlinkException EEXIST if a link of either name exists
      */
@@ -240,6 +277,12 @@ public final class RtNetlink implements AutoCloseable {
     /**
      * Creates a veth pair whose end {@code peerName} is created directly in {@code peerNetns}
      * ({@code IFLA_NET_NS_FD} on the peer), so that it never appears here.
+     *
+     * @param name the name of the end created here
+     * @param peerName the name of the end created in {@code peerNetns}
+     * @param peerNetns a network namespace
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
      */
     public void createVethPair(String name, String peerName, Namespace peerNetns) throws NamespaceException {
         Objects.requireNonNull(peerNetns, "peerNetns");
@@ -271,7 +314,13 @@ public final class RtNetlink implements AutoCloseable {
         });
     }
 
-    /** Creates a bridge device ({@code IFLA_INFO_KIND "bridge"}), down, as {@code ip link add NAME type bridge}. */
+    /**
+     * Creates a bridge device ({@code IFLA_INFO_KIND "bridge"}), down, as {@code ip link add NAME type bridge}.
+     *
+     * @param name the bridge's interface name
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public void createBridge(String name) throws NamespaceException {
         LinkNames.check("bridge name", name);
         ack(LinuxNs.RTM_NEWLINK(), CREATE_NEW, "RTM_NEWLINK(bridge " + q(name) + ")", m -> {
@@ -283,7 +332,13 @@ public final class RtNetlink implements AutoCloseable {
         });
     }
 
-    /** Deletes a link ({@code RTM_DELLINK}); deleting one end of a veth pair deletes both. */
+    /**
+     * Deletes a link ({@code RTM_DELLINK}); deleting one end of a veth pair deletes both.
+     *
+     * @param name the interface name
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public void deleteLink(String name) throws NamespaceException {
         LinkNames.check("link name", name);
         ack(LinuxNs.RTM_DELLINK(), 0, "RTM_DELLINK(" + q(name) + ")", m -> {
@@ -292,7 +347,14 @@ public final class RtNetlink implements AutoCloseable {
         });
     }
 
-    /** Makes {@code link} a port of bridge {@code bridge} ({@code IFLA_MASTER}), as {@code ip link set LINK master BRIDGE}. */
+    /**
+     * Makes {@code link} a port of bridge {@code bridge} ({@code IFLA_MASTER}), as {@code ip link set LINK master BRIDGE}.
+     *
+     * @param link the interface name
+     * @param bridge the bridge's interface name
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public void setMaster(String link, String bridge) throws NamespaceException {
         LinkNames.check("link name", link);
         LinkNames.check("bridge name", bridge);
@@ -304,7 +366,13 @@ public final class RtNetlink implements AutoCloseable {
         });
     }
 
-    /** Detaches {@code link} from its bridge ({@code IFLA_MASTER} 0), as {@code ip link set LINK nomaster}. */
+    /**
+     * Detaches {@code link} from its bridge ({@code IFLA_MASTER} 0), as {@code ip link set LINK nomaster}.
+     *
+     * @param link the interface name
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public void clearMaster(String link) throws NamespaceException {
         LinkNames.check("link name", link);
         ack(LinuxNs.RTM_NEWLINK(), 0, "RTM_NEWLINK(" + q(link) + " nomaster)", m -> {
@@ -317,6 +385,11 @@ public final class RtNetlink implements AutoCloseable {
     /**
      * Moves {@code link} into the network namespace of process {@code pid}
      * ({@code IFLA_NET_NS_PID}), as {@code ip link set LINK netns PID}. The link goes down.
+     *
+     * @param link the interface name
+     * @param pid a process in the target network namespace
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
      */
     public void moveToNamespace(String link, long pid) throws NamespaceException {
         LinkNames.check("link name", link);
@@ -328,7 +401,14 @@ public final class RtNetlink implements AutoCloseable {
         });
     }
 
-    /** Moves {@code link} into the network namespace {@code netns} ({@code IFLA_NET_NS_FD}). The link goes down. */
+    /**
+     * Moves {@code link} into the network namespace {@code netns} ({@code IFLA_NET_NS_FD}). The link goes down.
+     *
+     * @param link the interface name
+     * @param netns the target network namespace
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public void moveToNamespace(String link, Namespace netns) throws NamespaceException {
         LinkNames.check("link name", link);
         Objects.requireNonNull(netns, "netns");
@@ -343,12 +423,23 @@ public final class RtNetlink implements AutoCloseable {
 
     // ---- addresses --------------------------------------------------------------------------
 
-    /** {@return every IPv4 and IPv6 address of the namespace} ({@code RTM_GETADDR} dump) */
+    /**
+     * {@return every IPv4 and IPv6 address of the namespace} ({@code RTM_GETADDR} dump)
+     *
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public List<Address> addresses() throws NamespaceException {
         return dump(LinuxNs.RTM_GETADDR(), IFADDRMSG, "RTM_GETADDR(dump)", RtNetlink::parseAddress);
     }
 
-    /** {@return the addresses of link {@code name}} */
+    /**
+     * {@return the addresses of link {@code name}}
+     *
+     * @param name the interface name
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public List<Address> addresses(String name) throws NamespaceException {
         int index = index(name);
         return addresses().stream().filter(a -> a.linkIndex() == index).toList();
@@ -359,6 +450,8 @@ public final class RtNetlink implements AutoCloseable {
      * kernel adds the route to its network. IPv6 addresses skip duplicate address detection
      * ({@code IFA_F_NODAD}), so they are usable at once, as a namespace's private link wants.
      *
+     * @param name the interface name
+     * @param address the address and prefix length
      * @throws NetlinkException EEXIST if the link has it already
      */
     public void addAddress(String name, IpPrefix address) throws NamespaceException {
@@ -368,7 +461,14 @@ public final class RtNetlink implements AutoCloseable {
                 m -> writeAddress(m, index, address));
     }
 
-    /** Removes {@code address} from link {@code name}, as {@code ip addr del}. */
+    /**
+     * Removes {@code address} from link {@code name}, as {@code ip addr del}.
+     *
+     * @param name the interface name
+     * @param address the address and prefix length
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public void deleteAddress(String name, IpPrefix address) throws NamespaceException {
         Objects.requireNonNull(address, "address");
         int index = index(name);
@@ -389,7 +489,12 @@ public final class RtNetlink implements AutoCloseable {
 
     // ---- routes -----------------------------------------------------------------------------
 
-    /** {@return the unicast routes of the main table, IPv4 and IPv6} ({@code RTM_GETROUTE} dump) */
+    /**
+     * {@return the unicast routes of the main table, IPv4 and IPv6} ({@code RTM_GETROUTE} dump)
+     *
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public List<Route> routes() throws NamespaceException {
         return dump(LinuxNs.RTM_GETROUTE(), RTMSG, "RTM_GETROUTE(dump)", RtNetlink::parseRoute);
     }
@@ -401,6 +506,7 @@ public final class RtNetlink implements AutoCloseable {
      *
      * @param gateway the next hop, or {@code null} for a directly connected network
      * @param device  the output link, or {@code null} to let the kernel find it from the gateway
+     * @param destination the network, such as {@code 10.200.0.0/24} or {@code 0.0.0.0/0}
      * @throws IllegalArgumentException if both are {@code null} or the families differ
      * @throws NetlinkException ENETUNREACH if the gateway is not on a connected network, EEXIST
      *         if the route exists
@@ -429,7 +535,13 @@ public final class RtNetlink implements AutoCloseable {
         });
     }
 
-    /** Adds a default route via {@code gateway}, as {@code ip route add default via GATEWAY}. */
+    /**
+     * Adds a default route via {@code gateway}, as {@code ip route add default via GATEWAY}.
+     *
+     * @param gateway the next hop, IPv4 or IPv6
+     * @throws NamespaceException if the kernel refuses: a {@link NetlinkException} naming the
+     *         request, the errno and the kernel's explanation
+     */
     public void addDefaultRoute(InetAddress gateway) throws NamespaceException {
         Objects.requireNonNull(gateway, "gateway");
         addRoute(defaultDestination(gateway), gateway, null);
