@@ -25,7 +25,7 @@ class NamespaceLimitsTest {
 
     @BeforeAll
     static void runProbeWithNoRoomForNamespaces() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/unshare")), "util-linux unshare is needed to make the user namespace");
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/unshare")), "util-linux (unshare): it makes the user namespace");
         List<String> cmd = new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "sh", "-c",
                 "for t in user uts net; do echo 0 > /proc/sys/user/max_${t}_namespaces || exit 3; done; exec \"$0\" \"$@\"",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",

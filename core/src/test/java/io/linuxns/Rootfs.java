@@ -7,7 +7,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** A minimal root file system from Debian's busybox-static: /bin with every applet, /proc, /tmp, /mnt. */
 final class Rootfs {
@@ -17,7 +16,7 @@ final class Rootfs {
             .findFirst().orElse(null);
 
     static Path busybox() throws IOException, InterruptedException {
-        assumeTrue(BUSYBOX != null, "busybox-static is not installed (.ci/run installs it)");
+        Prerequisites.require(BUSYBOX != null, "busybox-static: a root file system for pivot_root cases");
         Path root = Files.createTempDirectory("linuxns-rootfs");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (String d : new String[] {"bin", "proc", "tmp", "mnt", "etc", "dev"}) Files.createDirectory(root.resolve(d));

@@ -27,7 +27,7 @@ class SpawnBridgedNetworkTest {
     @Test
     void containerTalksToTheHostThroughTheBridge() throws Exception {
         assumeTrue(TestSupport.isRoot(), "bridges need CAP_NET_ADMIN on the host side");
-        assumeTrue(Rootfs.BUSYBOX != null, "busybox-static (for nc) is not installed");
+        Prerequisites.require(Rootfs.BUSYBOX != null, "busybox-static: its nc talks across the bridge");
         String hostLinks = Files.readString(Path.of("/proc/net/dev"));
         try (NamespaceExecutor host = NamespaceExecutor.unshare(EnumSet.of(NamespaceType.NETWORK));
              BridgedNetwork net = BridgedNetwork.builder().bridge("lnsbr0", "10.201.0.1/24").containerAddress("10.201.0.2/24")

@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The bytes in {@link ChildRoutine} are exactly what binutils makes of the assembly source. */
 class ChildRoutineTest {
@@ -19,7 +18,7 @@ class ChildRoutineTest {
     void x86_64BytesMatchTheAssemblySource(@TempDir Path tmp) throws Exception {
         Path source = Path.of("src/main/asm/child-x86_64.s");
         assertTrue(Files.exists(source), "run from the core module: " + source.toAbsolutePath());
-        assumeTrue(onPath("as") && onPath("objcopy"), "binutils (as, objcopy) not installed");
+        io.linuxns.Prerequisites.require(onPath("as") && onPath("objcopy"), "binutils (as, objcopy): to reassemble the child routine");
         Path obj = tmp.resolve("child.o");
         Path bin = tmp.resolve("child.bin");
         run("as", "--64", "-o", obj.toString(), source.toString());
