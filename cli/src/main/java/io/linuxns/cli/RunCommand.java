@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 + " namespaces, root inside mapped to you, hostname 'linuxns', /proc mounted, an init as PID 1.",
                 "Exits with the command's status."},
         footer = {"", "Examples:", "  linuxns run", "  linuxns run --rootfs /tmp/rootfs -- sh -c 'hostname; ls /'",
-                "  linuxns run --bind /etc:/mnt/etc:ro --env GREETING=hi -- sh -c 'echo $GREETING; ls /mnt/etc'"})
+                "  linuxns run --bind /etc:/mnt/etc:ro -e GREETING=hi -- sh -c 'echo $GREETING'"})
 final class RunCommand implements Callable<Integer> {
     @Mixin
     DebugOption debug;
