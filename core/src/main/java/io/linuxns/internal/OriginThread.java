@@ -48,6 +48,11 @@ public final class OriginThread {
         if (isCurrent()) return task.call();
         FutureTask<T> f = new FutureTask<>(task::call);
         QUEUE.add(f);
+        return await(f);
+    }
+
+    /** Waits for a task handed to one of the library's threads and rethrows what it threw. */
+    private static <T, X extends Exception> T await(FutureTask<T> f) throws X {
         boolean interrupted = false;
         try {
             while (true) {
@@ -72,10 +77,81 @@ public final class OriginThread {
     /** Creates and starts a daemon platform thread whose native thread is a child of the origin thread. */
     public static Thread newThread(String name, Runnable body) {
         return call(() -> {
-            Thread t = Thread.ofPlatform().name(name).daemon(true).unstarted(body);
+            Thread t = Thread.ofPlatform().name(name).daemon(true).unstarted(() -> {
+                LIBRARY.set(Boolean.TRUE);
+                body.run();
+            });
             t.start();
             return t;
         });
+    }
+
+    private static final ThreadLocal<Boolean> LIBRARY = new ThreadLocal<>();
+
+    /**
+     * {@return whether the calling thread was made by {@link #newThread}} A namespace executor's
+     * thread is one: the library never treats it as a caller's thread.
+     */
+    public static boolean isLibraryThread() {
+        return LIBRARY.get() != null || isCurrent();
+    }
+
+    /** How many spawning threads there may be: enough that no spawn waits behind another for long. */
+    private static final int SPAWNERS_MAX = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+    private static final BlockingQueue<FutureTask<?>> SPAWN_QUEUE = new LinkedBlockingQueue<>();
+    /** Guards the counts below; held only to count, never while a task runs. */
+    private static final Object SPAWNERS = new Object();
+    private static int spawners, idleSpawners;
+
+    /**
+     * Runs {@code task} on one of a few long-lived platform threads made by the origin thread,
+     * named like it and in the same state (its namespaces, root and working directory), and
+     * waits for it; a new one is made when all are busy, up to a fixed number. They never end,
+     * so a child's {@code PR_SET_PDEATHSIG} fires only when the JVM exits, and spawns that cannot
+     * run on their caller's thread (virtual threads, a death signal asked) do not queue behind
+     * a single thread.
+     */
+    public static <T, X extends Exception> T callSpawner(CheckedCallable<T, X> task) throws X {
+        boolean grow;
+        synchronized (SPAWNERS) {
+            // idleSpawners: idle threads less queued tasks; this task claims one, existing or new.
+            grow = idleSpawners <= 0 && spawners < SPAWNERS_MAX;
+            if (grow) spawners++;
+            idleSpawners--;
+        }
+        if (grow) {
+            try {
+                newThread("linuxns-origin", OriginThread::serveSpawns);
+            } catch (Throwable t) {
+                synchronized (SPAWNERS) {
+                    spawners--;
+                    idleSpawners++;
+                }
+                throw t;
+            }
+        }
+        FutureTask<T> f = new FutureTask<>(task::call);
+        SPAWN_QUEUE.add(f);
+        return await(f);
+    }
+
+    private static void serveSpawns() {
+        synchronized (SPAWNERS) {
+            idleSpawners++;
+        }
+        while (true) {
+            FutureTask<?> f;
+            try {
+                f = SPAWN_QUEUE.take();
+            } catch (InterruptedException e) {
+                continue; // nobody may stop this thread
+            }
+            f.run();
+            Thread.interrupted();
+            synchronized (SPAWNERS) {
+                idleSpawners++;
+            }
+        }
     }
 
     /** A {@link Callable} with a precise exception type. */

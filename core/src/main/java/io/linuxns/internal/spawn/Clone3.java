@@ -71,8 +71,11 @@ final class Clone3 {
         }
     }
 
-    /** The child's pid and pidfd. */
-    record Child(long pid, int pidfd) {}
+    /**
+     * The child's pid and pidfd, and whether the thread that called {@link #clone} cloned it
+     * (else an origin thread did): until its exec the child's comm is that thread's.
+     */
+    record Child(long pid, int pidfd, boolean clonedByCaller) {}
 
     /**
      * Clones a child that runs the trampoline at {@code program}. The stack is carved from
@@ -81,7 +84,7 @@ final class Clone3 {
      * @param flags CLONE_* flags besides CLONE_VM and CLONE_PIDFD
      * @param cgroupFd a cgroup v2 directory for CLONE_INTO_CGROUP, or -1
      */
-    static Child clone(Arena scratch, long program, long flags, int cgroupFd) throws NamespaceException {
+    static Child clone(Arena scratch, long program, long flags, int cgroupFd, boolean deathSignal) throws NamespaceException {
         MemorySegment code = routine();
         MemorySegment stack = scratch.allocate(STACK_SIZE, 16);
         stack.set(JAVA_LONG, STACK_SIZE - 16, code.address() + ChildRoutine.CLONE_ENTRY);
@@ -100,46 +103,49 @@ final class Clone3 {
         MemorySegment argsAddress = MemorySegment.ofAddress(args.address());
         MemorySegment programAddress = MemorySegment.ofAddress(program);
 
-        long[] result = OriginThread.call(() -> {
-            SignalMasks masks = SignalMasks.get();
-            Native.pthreadSigmask(LinuxNs.SIG_BLOCK(), masks.blocked, masks.saved);
-            MemorySegment st = Native.callState();
-            long pid;
-            try {
-                pid = (long) SYSCALL.invokeExact(st, (long) LinuxNs.SYS_clone3(), argsAddress, size, programAddress);
-            } catch (Throwable t) {
-                throw new AssertionError(t);
-            } finally {
-                Native.pthreadSigmask(LinuxNs.SIG_SETMASK(), masks.saved, MemorySegment.NULL);
-            }
-            return new long[] {pid, pid < 0 ? Native.errno(st) : 0};
-        });
-        if (result[0] < 0) {
-            int errno = (int) result[1];
+        boolean here = CallerThread.mayClone(deathSignal);
+        long result = here ? cloneHere(argsAddress, size, programAddress)
+                : OriginThread.callSpawner(() -> cloneHere(argsAddress, size, programAddress));
+        if (result < 0) {
+            int errno = (int) -result;
             throw new NamespaceException("clone3(" + Flags.clone(all) + ")", errno, hint(errno, all));
         }
-        return new Child(result[0], pidfd.get(JAVA_INT, 0));
+        return new Child(result, pidfd.get(JAVA_INT, 0), here);
     }
 
-    /** The origin thread's signal sets, made once: every signal but the synchronous faults, and room for the old mask. */
-    private static final class SignalMasks {
-        private static SignalMasks instance;
-        final MemorySegment blocked = Arena.global().allocate(sigset_t.layout());
-        final MemorySegment saved = Arena.global().allocate(sigset_t.layout());
+    /** clone3 on this thread, with every signal but the synchronous faults blocked around it; the pid or -errno. */
+    private static long cloneHere(MemorySegment args, long size, MemorySegment program) {
+        MemorySegment blocked = SignalMasks.BLOCKED;
+        MemorySegment saved = SAVED.get();
+        Native.pthreadSigmask(LinuxNs.SIG_BLOCK(), blocked, saved);
+        MemorySegment st = Native.callState();
+        long pid;
+        try {
+            pid = (long) SYSCALL.invokeExact(st, (long) LinuxNs.SYS_clone3(), args, size, program);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        } finally {
+            Native.pthreadSigmask(LinuxNs.SIG_SETMASK(), saved, MemorySegment.NULL);
+        }
+        return pid < 0 ? -Native.errno(st) : pid;
+    }
 
-        private SignalMasks() {
+    /** Room for each cloning thread's own mask while it is changed. */
+    private static final ThreadLocal<MemorySegment> SAVED = ThreadLocal.withInitial(() -> Arena.global().allocate(sigset_t.layout()));
+
+    /** Every signal but the synchronous faults: what is blocked around the clone. */
+    private static final class SignalMasks {
+        static final MemorySegment BLOCKED = blocked();
+
+        private static MemorySegment blocked() {
+            MemorySegment blocked = Arena.global().allocate(sigset_t.layout());
             for (long i = 0; i < blocked.byteSize(); i += 8) blocked.set(JAVA_LONG, i, -1L);
             long sync = 0;
             for (int s : new int[] {LinuxNs.SIGSEGV(), LinuxNs.SIGBUS(), LinuxNs.SIGILL(), LinuxNs.SIGFPE(), LinuxNs.SIGTRAP()}) {
                 sync |= 1L << (s - 1);
             }
             blocked.set(JAVA_LONG, 0, ~sync);
-        }
-
-        /** Only the origin thread calls this, so no lock is needed. */
-        static SignalMasks get() {
-            if (instance == null) instance = new SignalMasks();
-            return instance;
+            return blocked;
         }
     }
 

@@ -77,30 +77,36 @@ final class ExecCheck {
                     "the command, if it got as far as its exec, was killed with it (a ParentSetup, another process or the OOM killer"
                             + " sent the signal)");
         }
-        if (!isPreExecName(st.comm, plan)) return null;
+        if (!isPreExecName(st.comm, plan, child.clonedByCaller())) return null;
         return new NamespaceException("the child was killed by " + signalName(signal) + " before it exec'd \"" + command + "\"", 0,
                 "nothing of the program ran (a ParentSetup, another process or the OOM killer sent the signal)");
     }
 
-    private static boolean isPreExecName(String comm, Spawner.Plan plan) {
+    /**
+     * @param clonedByCaller the calling thread cloned the child (it is the thread that called
+     *                       start(), and only it can rename itself), else an origin thread
+     */
+    private static boolean isPreExecName(String comm, Spawner.Plan plan, boolean clonedByCaller) {
         return comm.equals(plan.helperName()) || comm.startsWith("memfd:") || comm.chars().allMatch(Character::isDigit)
-                || comm.equals(originComm());
+                || comm.equals(clonedByCaller ? threadComm() : originComm());
     }
 
-    /** The clone3 child's comm before any exec: the origin thread's, read there once. */
+    /** The clone3 child's comm before any exec when an origin thread cloned it: theirs, read there once (they share a name). */
     private static String originComm() {
         String c = originComm;
         if (c == null) {
-            c = OriginThread.call(() -> {
-                try {
-                    return Files.readString(Path.of("/proc/thread-self/comm")).strip();
-                } catch (java.io.IOException e) {
-                    return "";
-                }
-            });
+            c = OriginThread.callSpawner(ExecCheck::threadComm);
             originComm = c;
         }
         return c;
+    }
+
+    private static String threadComm() {
+        try {
+            return Files.readString(Path.of("/proc/thread-self/comm")).strip();
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     /** The fields of {@code /proc/PID/stat} that tell: comm, state, flags. */

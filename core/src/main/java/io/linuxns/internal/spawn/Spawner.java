@@ -84,7 +84,8 @@ public final class Spawner {
             trampoline.encode(err[1]);
             Steps steps = new Steps(trampoline, helper);
 
-            Clone3.Child child = Clone3.clone(scratch, trampoline.address(), plan.cloneFlags, cgroupFd);
+            Clone3.Child child = Clone3.clone(scratch, trampoline.address(), plan.cloneFlags, cgroupFd,
+                    r.lifetime().deathSignal() > 0);
             // The child has its own descriptor table (and, with CLONE_VFORK, has exec'd the helper already).
             fds.closeChildSide(stdio.childEnds());
             fds.close(err[1]);

@@ -1,0 +1,88 @@
+package io.linuxns.internal.spawn;
+
+import io.linuxns.NamespaceException;
+import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Native;
+import io.linuxns.internal.OriginThread;
+
+import java.util.Arrays;
+
+/**
+ * Whether a spawn may {@code clone3} on the thread that called {@code start()} instead of
+ * handing the call to an origin thread (docs/spawn.md, "Which thread clones"). A child inherits
+ * its namespaces, root and working directory from the thread that clones it, and its
+ * {@code PR_SET_PDEATHSIG} fires when that thread exits. So the caller's thread qualifies only
+ * when no death signal is asked and the thread is
+ * <ul>
+ * <li>a platform thread (a virtual thread's carrier is a pool's, and the clone would pin it);
+ * <li>not one of the library's own ({@link OriginThread#isLibraryThread()}: a namespace
+ *     executor's thread, the reaper, an exit worker);
+ * <li>in the very namespaces, root and working directory the origin thread saw, compared by
+ *     device and inode of {@code /proc/thread-self/ns/*}, {@code root} and {@code cwd}: a
+ *     thread created from inside an executor's task inherits the executor's namespaces with a
+ *     name and a class that tell nothing.
+ * </ul>
+ * The answer is worked out once per thread and kept: the library never moves a caller's
+ * thread into a namespace, so only the thread's own native code (a raw {@code setns},
+ * {@code unshare}, {@code chroot} or {@code unshare(CLONE_FS)} + {@code chdir}) could change it
+ * later, and a thread that does that is outside what the library can see without a dozen
+ * system calls on every spawn (its children would then start where the thread is, as with
+ * {@code ProcessBuilder}).
+ */
+final class CallerThread {
+    private CallerThread() {}
+
+    /** The files compared: what a clone3 child inherits from the cloning thread, besides credentials. */
+    private static final String[] FILES = {"ns/cgroup", "ns/ipc", "ns/mnt", "ns/net", "ns/pid", "ns/pid_for_children",
+            "ns/time", "ns/time_for_children", "ns/user", "ns/uts", "root", "cwd"};
+    private static volatile long[] origin;
+    private static final ThreadLocal<Boolean> VERDICT = new ThreadLocal<>();
+
+    /** {@return whether this spawn may clone on the calling thread} */
+    static boolean mayClone(boolean deathSignal) {
+        if (deathSignal) return false;
+        Thread t = Thread.currentThread();
+        if (t.isVirtual()) return false;
+        Boolean v = VERDICT.get();
+        if (v == null) {
+            long[] mine = OriginThread.isLibraryThread() ? null : snapshot();
+            long[] theirs = origin();
+            v = mine != null && theirs != null && Arrays.equals(mine, theirs);
+            VERDICT.set(v);
+        }
+        return v;
+    }
+
+    private static long[] origin() {
+        long[] o = origin;
+        if (o == null) origin = o = OriginThread.call(CallerThread::snapshot);
+        return o;
+    }
+
+    /**
+     * Device and inode of each file for the calling thread; -1 for one it cannot open (a
+     * kernel without time namespaces has no {@code ns/time}). A thread whose snapshot has
+     * an entry the origin's lacks, or the other way round, never matches; {@code null} when
+     * fstat fails.
+     */
+    private static long[] snapshot() {
+        long[] s = new long[FILES.length * 2];
+        for (int i = 0; i < FILES.length; i++) {
+            int fd = Native.rawOpen("/proc/thread-self/" + FILES[i], LinuxNs.O_PATH() | LinuxNs.O_CLOEXEC(), 0);
+            if (fd < 0) {
+                s[2 * i] = s[2 * i + 1] = -1;
+                continue;
+            }
+            try {
+                long[] di = Native.devIno(fd);
+                s[2 * i] = di[0];
+                s[2 * i + 1] = di[1];
+            } catch (NamespaceException e) {
+                return null; // unknown: this thread never clones
+            } finally {
+                Native.close(fd);
+            }
+        }
+        return s;
+    }
+}
