@@ -39,6 +39,25 @@
  * (linux-libc-dev 6.1) do not have them yet; the values are the kernel's
  * (include/uapi/linux/memfd.h). Headers that define them win.
  */
+/*
+ * epoll(7) constants, for the reaper's epoll_create1, epoll_ctl and epoll_wait (made through
+ * syscall). <sys/epoll.h> needs <stdint.h>, which this libclang does not resolve, and
+ * <linux/eventpoll.h> pulls in <linux/fcntl.h>, which conflicts with <fcntl.h>: the values are
+ * the kernel's (include/uapi/linux/eventpoll.h), and headers that define them win.
+ */
+#ifndef EPOLL_CLOEXEC
+#define EPOLL_CLOEXEC 02000000
+#endif
+#ifndef EPOLL_CTL_ADD
+#define EPOLL_CTL_ADD 1
+#endif
+#ifndef EPOLL_CTL_DEL
+#define EPOLL_CTL_DEL 2
+#endif
+#ifndef EPOLLIN
+#define EPOLLIN 0x00000001
+#endif
+
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
 #endif

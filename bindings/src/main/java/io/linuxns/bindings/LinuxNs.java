@@ -1157,6 +1157,42 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SIOCGSKNS() {
         return SIOCGSKNS;
     }
+    private static final int EPOLL_CLOEXEC = (int)524288L;
+    /**
+     * {@snippet lang=c :
+     * #define EPOLL_CLOEXEC 524288
+     * }
+     */
+    public static int EPOLL_CLOEXEC() {
+        return EPOLL_CLOEXEC;
+    }
+    private static final int EPOLL_CTL_ADD = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define EPOLL_CTL_ADD 1
+     * }
+     */
+    public static int EPOLL_CTL_ADD() {
+        return EPOLL_CTL_ADD;
+    }
+    private static final int EPOLL_CTL_DEL = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define EPOLL_CTL_DEL 2
+     * }
+     */
+    public static int EPOLL_CTL_DEL() {
+        return EPOLL_CTL_DEL;
+    }
+    private static final int EPOLLIN = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define EPOLLIN 1
+     * }
+     */
+    public static int EPOLLIN() {
+        return EPOLLIN;
+    }
 
     private static class unshare {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -4781,6 +4817,33 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_dup3() {
         return SYS_dup3;
+    }
+    private static final int SYS_epoll_create1 = (int)291L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_epoll_create1 291
+     * }
+     */
+    public static int SYS_epoll_create1() {
+        return SYS_epoll_create1;
+    }
+    private static final int SYS_epoll_ctl = (int)233L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_epoll_ctl 233
+     * }
+     */
+    public static int SYS_epoll_ctl() {
+        return SYS_epoll_ctl;
+    }
+    private static final int SYS_epoll_wait = (int)232L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_epoll_wait 232
+     * }
+     */
+    public static int SYS_epoll_wait() {
+        return SYS_epoll_wait;
     }
     private static final int SYS_execve = (int)59L;
     /**
