@@ -177,8 +177,9 @@ class SpawnFailureTest {
      */
     @Test
     void theCurrentRootAsRootfsIsRefusedWithTheCause() throws Exception {
-        var fds = TestSupport.openFds();
         Path dir = java.nio.file.Files.createTempDirectory("linuxns-root-link");
+        // After it: the JDK's SecureRandom, which names temporary files, keeps /dev/random and /dev/urandom open for good.
+        var fds = TestSupport.openFds();
         try {
             Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("root"), Path.of("/"));
             for (Path root : List.of(Path.of("/"), link)) {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
@@ -111,27 +112,75 @@ final class ExecCheck {
 
     /** The fields of {@code /proc/PID/stat} that tell: comm, state, flags. */
     private record Stat(String comm, char state, long flags) {
-        /** {@return the child's, or {@code null} if it cannot be read} Raw calls: this runs on every spawn. */
+        /**
+         * {@return the child's, or {@code null} if it cannot be read} This runs on every spawn:
+         * raw calls, and the line parsed in place (comm made a string only for a dead child).
+         */
         static Stat read(long pid) {
-            int fd = Native.rawOpen("/proc/" + pid + "/stat", LinuxNs.O_RDONLY() | LinuxNs.O_CLOEXEC(), 0);
-            if (fd < 0) return null;
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buf = arena.allocate(1024);
-                long n = Native.rawRead(fd, buf, buf.byteSize());
+                path(buf, pid);
+                int fd = (int) Native.rawSyscall4(LinuxNs.SYS_openat(), LinuxNs.AT_FDCWD(), buf.address(),
+                        LinuxNs.O_RDONLY() | LinuxNs.O_CLOEXEC(), 0);
+                if (fd < 0) return null;
+                long n;
+                try {
+                    n = Native.rawRead(fd, buf, buf.byteSize());
+                } finally {
+                    Native.close(fd);
+                }
                 if (n <= 0) return null;
-                // "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold spaces and parentheses.
-                String line = new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
-                int open = line.indexOf('('), close = line.lastIndexOf(')');
-                if (open < 0 || close < open) return null;
-                String[] f = line.substring(close + 2).split(" ");
-                if (f.length < 7) return null;
-                return new Stat(line.substring(open + 1, close), f[0].charAt(0), Long.parseLong(f[6]));
+                return parse(buf, (int) n);
             } catch (RuntimeException malformed) {
                 return null;
-            } finally {
-                Native.close(fd);
             }
         }
+
+        /** Writes "/proc/PID/stat\0" at the start of {@code buf}. */
+        private static void path(MemorySegment buf, long pid) {
+            byte[] digits = Long.toString(pid).getBytes(StandardCharsets.ISO_8859_1);
+            int at = 0;
+            for (byte b : PROC) buf.set(JAVA_BYTE, at++, b);
+            for (byte b : digits) buf.set(JAVA_BYTE, at++, b);
+            for (byte b : STAT) buf.set(JAVA_BYTE, at++, b);
+            buf.set(JAVA_BYTE, at, (byte) 0);
+        }
+
+        /** "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold spaces and parentheses. */
+        private static Stat parse(MemorySegment buf, int n) {
+            int open = -1, close = -1;
+            for (int i = 0; i < n; i++) {
+                if (buf.get(JAVA_BYTE, i) == '(') {
+                    open = i;
+                    break;
+                }
+            }
+            for (int i = n - 1; i > open; i--) {
+                if (buf.get(JAVA_BYTE, i) == ')') {
+                    close = i;
+                    break;
+                }
+            }
+            if (open < 0 || close < 0 || close + 2 >= n) return null;
+            char state = (char) buf.get(JAVA_BYTE, close + 2);
+            // flags is the sixth field after the state
+            int at = close + 2, spaces = 0;
+            while (at < n && spaces < 6) if (buf.get(JAVA_BYTE, at++) == ' ') spaces++;
+            long flags = 0;
+            int digits = 0;
+            for (; at < n; at++, digits++) {
+                byte b = buf.get(JAVA_BYTE, at);
+                if (b < '0' || b > '9') break;
+                flags = flags * 10 + (b - '0');
+            }
+            if (digits == 0) return null;
+            boolean dying = state == 'Z' || state == 'X' || (flags & PF_EXITING) != 0;
+            String comm = dying ? new String(buf.asSlice(open + 1, close - open - 1).toArray(JAVA_BYTE), StandardCharsets.ISO_8859_1) : "";
+            return new Stat(comm, state, flags);
+        }
+
+        private static final byte[] PROC = "/proc/".getBytes(StandardCharsets.ISO_8859_1);
+        private static final byte[] STAT = "/stat".getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static String signalName(int signal) {

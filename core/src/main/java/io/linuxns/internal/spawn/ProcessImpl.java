@@ -50,9 +50,17 @@ final class ProcessImpl extends NamespacedProcess {
     private final CompletableFuture<Integer> reaped = new CompletableFuture<>();
     /** Made by the first onExit(); completed by {@link ExitWork} only. */
     private CompletableFuture<ProcessImpl> exit;
-    /** The reaper has closed the pidfd and handed the exit on. */
+    /** The pidfd is closed and the exit handed on. */
     private boolean released;
     private int pidfd;
+    /** This process's key in the {@link Reaper}. */
+    private final long key = Reaper.newKey();
+    /** The pidfd is in the reaper's epoll set (platform threads in waitFor take it out while they wait on it). */
+    private boolean watched;
+    /** Platform threads waiting on the pidfd itself: it stays open while there are any. */
+    private int directWaiters;
+    /** Threads waiting on {@link #reaped}: only the reaper may complete it then (it may unpark a virtual thread). */
+    private int reaperWaiters;
     /** See {@link #jdkHandle()}. */
     private ProcessHandle jdkHandle;
     private final Handle handle = new Handle();
@@ -94,18 +102,22 @@ final class ProcessImpl extends NamespacedProcess {
             }
         }
         ProcessImpl p = new ProcessImpl(child.pid(), child.pidfd(), forwarder, in, out, err);
-        Reaper.watch(child.pidfd(), p);
+        synchronized (p.lock) {
+            p.watched = true;
+            Reaper.watch(p.key, p.pidfd, p);
+        }
         return p;
+    }
+
+    long key() {
+        return key;
     }
 
     /**
      * Reaps the process if it has exited ({@code waitid(P_PIDFD, WEXITED | WNOHANG)}) and
      * records its exit code, nothing more: the caller may be any thread. Called by the reaper
      * thread and by threads in {@link #waitFor()}, whichever comes first; the lock makes one of
-     * them reap and the other see it done. The pidfd stays open: only the reaper closes it, in
-     * {@link #release()}, so no other thread ever uses a number that could meanwhile belong to
-     * another file. The reaper always gets here too: a pidfd stays readable after its process
-     * is reaped.
+     * them reap and the other see it done. The pidfd stays open until {@link #release()}.
      *
      * @return whether the process has exited and been reaped
      */
@@ -121,18 +133,33 @@ final class ProcessImpl extends NamespacedProcess {
     }
 
     /**
-     * Called by the reaper once the process is reaped: the pidfd goes, virtual-thread waiters
-     * wake, the pipes let go (never blocking on a reader), and the onExit() futures are completed
-     * on an {@link ExitWork} thread.
+     * Called once the process is reaped, by the reaper or by the last platform thread that
+     * waited on the pidfd itself: the pidfd goes, waiters on the reaper wake, the pipes let go
+     * (never blocking on a reader), and the onExit() futures are completed on an {@link ExitWork}
+     * thread. Not while a thread still polls the pidfd (so its number never names another file
+     * under it): that thread releases when it is done. Not on a thread other than the reaper
+     * while a thread waits on the reaper: completing that wait may unpark a virtual thread,
+     * which may start a carrier thread, and the caller's thread may be in an executor's
+     * namespaces (docs/design.md §3); the process goes back into the epoll set instead.
      */
     void release() {
         CompletableFuture<ProcessImpl> f;
         int code;
         synchronized (lock) {
-            if (released) return;
+            if (released || directWaiters > 0 || exitCode == null) return;
+            if (reaperWaiters > 0 && !Reaper.isCurrent()) {
+                if (!watched) {
+                    watched = true;
+                    Reaper.add(key, pidfd, this); // readable already: the reaper releases it at once
+                }
+                return;
+            }
             released = true;
+            if (watched) Reaper.remove(pidfd, this);
+            watched = false;
             Native.close(pidfd);
             pidfd = -1;
+            Reaper.forget(key, this);
             f = exit;
             code = exitCode;
         }
@@ -160,24 +187,26 @@ final class ProcessImpl extends NamespacedProcess {
     private static final int EXITED = 1, TIMED_OUT = 0, CANNOT = -1;
 
     /**
-     * On a platform thread, waits on a private dup of the pidfd and reaps the process itself,
-     * instead of waking the reaper thread and then being woken by it (two thread switches, a
-     * tenth of a spawn here). Polls in slices so that an interrupt is noticed. Virtual threads
-     * wait for the reaper: a native wait would pin their carrier.
+     * On a platform thread, takes the pidfd out of the reaper's epoll set, waits on it and reaps
+     * the process itself, instead of waking the reaper thread and then being woken by it (two
+     * thread switches, a tenth of a spawn here); the last such waiter then releases the process
+     * itself, or puts it back into the epoll set. Polls in slices so that an interrupt is
+     * noticed. Virtual threads wait for the reaper: a native wait would pin their carrier.
      *
      * @param deadline a {@link System#nanoTime()} to give up at, ignored when {@code forever}
      * @return {@link #EXITED}, {@link #TIMED_OUT}, or {@link #CANNOT} when this thread cannot
-     *         wait by itself (no descriptor left for the dup: EMFILE; a poll error): the caller
-     *         then waits for the reaper, which needs no new descriptor
+     *         wait by itself (a poll error): the caller then waits for the reaper
      */
     private int awaitDirectly(long deadline, boolean forever) throws InterruptedException {
-        int dup;
+        int fd;
         synchronized (lock) {
             if (exitCode != null) return EXITED;
             if (pidfd < 0) return CANNOT;
-            // Raw: at EMFILE, building an exception (and loading its classes) is what fails next.
-            dup = (int) Native.rawSyscall4(LinuxNs.SYS_fcntl(), pidfd, LinuxNs.F_DUPFD_CLOEXEC(), 3, 0);
-            if (dup < 0) return CANNOT;
+            if (directWaiters++ == 0 && watched) {
+                watched = false;
+                Reaper.remove(pidfd, this);
+            }
+            fd = pidfd;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment poll = arena.allocate(io.linuxns.bindings.pollfd.layout());
@@ -186,7 +215,7 @@ final class ProcessImpl extends NamespacedProcess {
                 if (Thread.interrupted()) throw new InterruptedException();
                 long left = forever ? Long.MAX_VALUE : deadline - System.nanoTime();
                 if (left <= 0) return exitCode != null ? EXITED : TIMED_OUT;
-                io.linuxns.bindings.pollfd.fd(poll, dup);
+                io.linuxns.bindings.pollfd.fd(poll, fd);
                 io.linuxns.bindings.pollfd.events(poll, (short) LinuxNs.POLLIN());
                 int r = Native.rawPoll(poll, (int) Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 100));
                 if (r > 0 && reapIfExited(siginfo)) return EXITED;
@@ -194,7 +223,15 @@ final class ProcessImpl extends NamespacedProcess {
                 if (exitCode != null) return EXITED;
             }
         } finally {
-            Native.close(dup);
+            boolean last;
+            synchronized (lock) {
+                last = --directWaiters == 0;
+                if (last && exitCode == null && !watched) {
+                    watched = true;
+                    Reaper.add(key, pidfd, this);
+                }
+            }
+            if (last) release();
         }
     }
 
@@ -229,10 +266,32 @@ final class ProcessImpl extends NamespacedProcess {
         Integer code = exitCode;
         if (code != null) return code;
         if (!Thread.currentThread().isVirtual() && awaitDirectly(0, true) == EXITED) return exitCode;
+        if (!awaitReaper()) return exitCode;
         try {
             return reaped.get();
         } catch (ExecutionException e) {
             throw new AssertionError(e); // never completed exceptionally
+        } finally {
+            leaveReaper();
+        }
+    }
+
+    /** Counts this thread among the reaper's waiters; {@code false} if it need not wait (exited). */
+    private boolean awaitReaper() {
+        synchronized (lock) {
+            if (exitCode != null) return false;
+            reaperWaiters++;
+            if (!watched && directWaiters == 0 && !released) {
+                watched = true;
+                Reaper.add(key, pidfd, this);
+            }
+            return true;
+        }
+    }
+
+    private void leaveReaper() {
+        synchronized (lock) {
+            reaperWaiters--;
         }
     }
 
@@ -251,6 +310,7 @@ final class ProcessImpl extends NamespacedProcess {
             int r = awaitDirectly(deadline, false);
             if (r != CANNOT) return r == EXITED;
         }
+        if (!awaitReaper()) return true;
         try {
             reaped.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             return true;
@@ -258,6 +318,8 @@ final class ProcessImpl extends NamespacedProcess {
             return exitCode != null;
         } catch (ExecutionException e) {
             throw new AssertionError(e); // never completed exceptionally
+        } finally {
+            leaveReaper();
         }
     }
 

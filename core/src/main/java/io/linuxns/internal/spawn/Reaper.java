@@ -1,51 +1,114 @@
 package io.linuxns.internal.spawn;
 
+import io.linuxns.NamespaceException;
 import io.linuxns.bindings.LinuxNs;
-import io.linuxns.bindings.pollfd;
 import io.linuxns.internal.Errno;
 import io.linuxns.internal.Native;
 import io.linuxns.internal.OriginThread;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
- * One daemon thread that waits for every spawned process at once: it polls their pidfds (a
- * pidfd becomes readable when its process exits, {@code pidfd_open(2)}) and reaps them with
- * {@code waitid(P_PIDFD)}. No thread per process, and no pid that could be recycled.
+ * One daemon thread that waits for every spawned process at once: their pidfds are in one
+ * {@code epoll(7)} set (a pidfd becomes readable when its process exits, {@code pidfd_open(2)}),
+ * and it reaps them with {@code waitid(P_PIDFD)}. No thread per process, and no pid that could
+ * be recycled. A spawn adds its pidfd with {@code epoll_ctl} from its own thread, without
+ * waking this one; a platform thread in {@code waitFor()} takes the pidfd out of the set and
+ * waits on it itself ({@link ProcessImpl}), so that a spawn and its wait need no other thread.
  *
  * <p>The thread never ends: every waiter on a virtual thread and every {@code onExit()} depends
  * on it. An error is reported through {@link System.Logger} (logger {@code io.linuxns.internal.spawn.Reaper})
- * and the loop goes on. While {@code poll(2)} itself fails (EINVAL when there are more
- * descriptors to poll than {@code RLIMIT_NOFILE}, ENOMEM), it checks every watched process
- * with {@code WNOHANG} every {@value #SWEEP_MILLIS} ms instead, which needs neither memory in
- * the kernel nor a descriptor.
+ * and the loop goes on. A process whose pidfd {@code epoll_ctl} cannot add (ENOMEM, ENOSPC at
+ * {@code fs.epoll.max_user_watches}) is checked with {@code WNOHANG} every {@value #SWEEP_MILLIS}
+ * ms instead, which needs neither memory in the kernel nor a descriptor.
  */
 final class Reaper {
     private Reaper() {}
 
     private static final System.Logger LOG = System.getLogger(Reaper.class.getName());
-    /** How often the watched processes are checked while poll fails, and the pause after an unexpected error. */
+    /** How often the processes outside the epoll set are checked, and the pause after an unexpected error. */
     static final long SWEEP_MILLIS = 100;
+    /** struct epoll_event is packed on x86_64: {u32 events; u64 data}. */
+    private static final long EVENT_SIZE = 12, EVENT_DATA = 4;
+    private static final int EVENTS = 64;
+    /** The wake pipe's key in the epoll set; processes have keys from 1. */
+    private static final long WAKE_KEY = 0;
 
-    private static final Map<Integer, ProcessImpl> WATCHED = new ConcurrentHashMap<>();
+    private static final Map<Long, ProcessImpl> WATCHED = new ConcurrentHashMap<>();
+    /** Watched processes that are not in the epoll set: swept. */
+    private static final Set<ProcessImpl> SWEPT = ConcurrentHashMap.newKeySet();
+    private static final AtomicLong KEYS = new AtomicLong(WAKE_KEY);
+    private static final int EPOLL;
     private static final int[] WAKE;
+    private static final Thread THREAD;
 
     static {
         try {
+            long ep = Native.rawSyscall4(LinuxNs.SYS_epoll_create1(), LinuxNs.EPOLL_CLOEXEC(), 0, 0, 0);
+            if (ep < 0) throw new NamespaceException("epoll_create1(EPOLL_CLOEXEC)", (int) -ep, null);
+            EPOLL = (int) ep;
             WAKE = Native.pipe();
-        } catch (io.linuxns.NamespaceException e) {
+            int r = control(LinuxNs.EPOLL_CTL_ADD(), WAKE[0], WAKE_KEY);
+            if (r < 0) throw new NamespaceException("epoll_ctl(EPOLL_CTL_ADD, wake pipe)", -r, null);
+        } catch (NamespaceException e) {
             throw new ExceptionInInitializerError(e);
         }
-        OriginThread.newThread("linuxns-reaper", Reaper::loop);
+        THREAD = OriginThread.newThread("linuxns-reaper", Reaper::loop);
     }
 
-    static void watch(int pidfd, ProcessImpl process) {
-        WATCHED.put(pidfd, process);
+    /** {@return whether the calling thread is the reaper's} */
+    static boolean isCurrent() {
+        return Thread.currentThread() == THREAD;
+    }
+
+    /** {@return a key for a new process} */
+    static long newKey() {
+        return KEYS.incrementAndGet();
+    }
+
+    /** Starts watching {@code p}: its pidfd goes into the epoll set from the calling thread, nothing is woken. */
+    static void watch(long key, int pidfd, ProcessImpl p) {
+        WATCHED.put(key, p);
+        add(key, pidfd, p);
+    }
+
+    /** Puts a watched process's pidfd (back) into the epoll set; if the kernel refuses, the process is swept. */
+    static void add(long key, int pidfd, ProcessImpl p) {
+        if (control(LinuxNs.EPOLL_CTL_ADD(), pidfd, key) == 0) return;
+        SWEPT.add(p);
+        wake();
+    }
+
+    /** Takes a pidfd out of the epoll set (before it is closed, or while a thread waits on it itself). */
+    static void remove(int pidfd, ProcessImpl p) {
+        control(LinuxNs.EPOLL_CTL_DEL(), pidfd, 0);
+        SWEPT.remove(p);
+    }
+
+    /** Lets go of a released process. */
+    static void forget(long key, ProcessImpl p) {
+        WATCHED.remove(key, p);
+        SWEPT.remove(p);
+    }
+
+    private static int control(int op, int fd, long key) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ev = arena.allocate(EVENT_SIZE, 8);
+            ev.set(JAVA_INT_UNALIGNED, 0, LinuxNs.EPOLLIN());
+            ev.set(JAVA_LONG_UNALIGNED, EVENT_DATA, key);
+            return (int) Native.rawSyscall4(LinuxNs.SYS_epoll_ctl(), EPOLL, op, fd, ev.address());
+        }
+    }
+
+    private static void wake() {
         try (Arena arena = Arena.ofConfined()) {
             Native.rawWrite(WAKE[1], arena.allocateFrom("w"), 1);
         }
@@ -54,39 +117,37 @@ final class Reaper {
     private static void loop() {
         MemorySegment wakeBuf = Arena.global().allocate(64);
         MemorySegment siginfo = Arena.global().allocate(128, 8);
-        boolean pollFailing = false;
+        MemorySegment events = Arena.global().allocate(EVENT_SIZE * EVENTS, 8);
+        boolean waitFailing = false;
         while (true) {
             try {
-                List<Integer> fds = new ArrayList<>(WATCHED.keySet());
-                try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment polls = arena.allocate(pollfd.layout(), fds.size() + 1);
-                    set(polls, 0, WAKE[0]);
-                    for (int i = 0; i < fds.size(); i++) set(polls, i + 1, fds.get(i));
-                    int n = Native.rawPoll(polls, fds.size() + 1, -1);
-                    if (n == -Errno.EINTR) continue;
-                    if (n < 0) {
-                        if (!pollFailing) {
-                            LOG.log(System.Logger.Level.WARNING, "poll(2) of {0} descriptors failed in the process reaper: {1} ({2});"
-                                    + " checking the processes every {3} ms instead until it works again",
-                                    fds.size() + 1, Errno.name(-n), Native.strerror(-n), SWEEP_MILLIS);
-                            pollFailing = true;
-                        }
-                        pause();
-                        for (Map.Entry<Integer, ProcessImpl> e : WATCHED.entrySet()) reapOne(e.getKey(), e.getValue(), siginfo);
+                int timeout = SWEPT.isEmpty() ? -1 : (int) SWEEP_MILLIS;
+                int n = (int) Native.rawSyscall4(LinuxNs.SYS_epoll_wait(), EPOLL, events.address(), EVENTS, timeout);
+                if (n == -Errno.EINTR) continue;
+                if (n < 0) {
+                    if (!waitFailing) {
+                        LOG.log(System.Logger.Level.WARNING, "epoll_wait(2) failed in the process reaper: {0} ({1}); checking the"
+                                + " processes every {2} ms instead until it works again", Errno.name(-n), Native.strerror(-n), SWEEP_MILLIS);
+                        waitFailing = true;
+                    }
+                    pause();
+                    for (Map.Entry<Long, ProcessImpl> e : WATCHED.entrySet()) reapOne(e.getKey(), e.getValue(), siginfo);
+                    continue;
+                }
+                if (waitFailing) {
+                    LOG.log(System.Logger.Level.INFO, "epoll_wait(2) works again in the process reaper");
+                    waitFailing = false;
+                }
+                for (int i = 0; i < n; i++) {
+                    long key = events.get(JAVA_LONG_UNALIGNED, i * EVENT_SIZE + EVENT_DATA);
+                    if (key == WAKE_KEY) {
+                        Native.rawRead(WAKE[0], wakeBuf, wakeBuf.byteSize());
                         continue;
                     }
-                    if (pollFailing) {
-                        LOG.log(System.Logger.Level.INFO, "poll(2) works again in the process reaper");
-                        pollFailing = false;
-                    }
-                    if (revents(polls, 0) != 0) Native.rawRead(WAKE[0], wakeBuf, wakeBuf.byteSize());
-                    for (int i = 0; i < fds.size(); i++) {
-                        if (revents(polls, i + 1) == 0) continue;
-                        int fd = fds.get(i);
-                        ProcessImpl p = WATCHED.get(fd);
-                        if (p != null) reapOne(fd, p, siginfo);
-                    }
+                    ProcessImpl p = WATCHED.get(key);
+                    if (p != null) reapOne(key, p, siginfo);
                 }
+                for (ProcessImpl p : SWEPT) reapOne(p.key(), p, siginfo);
             } catch (Throwable t) {
                 // Out of memory, or a bug: report it, and go on after a pause rather than spin on it.
                 LOG.log(System.Logger.Level.ERROR, "the process reaper caught an error and goes on", t);
@@ -96,12 +157,9 @@ final class Reaper {
     }
 
     /** Reaps {@code p} if it has exited and lets go of it; an error stays with this process. */
-    private static void reapOne(int fd, ProcessImpl p, MemorySegment siginfo) {
+    private static void reapOne(long key, ProcessImpl p, MemorySegment siginfo) {
         try {
-            if (p.reapIfExited(siginfo)) {
-                WATCHED.remove(fd, p);
-                p.release();
-            }
+            if (p.reapIfExited(siginfo)) p.release();
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.ERROR, "the process reaper failed on process " + p.pid() + " and goes on", t);
         }
@@ -113,17 +171,6 @@ final class Reaper {
         } catch (InterruptedException e) {
             // Nobody may stop this thread: go on.
         }
-    }
-
-    private static void set(MemorySegment polls, int index, int fd) {
-        MemorySegment e = pollfd.asSlice(polls, index);
-        pollfd.fd(e, fd);
-        pollfd.events(e, (short) LinuxNs.POLLIN());
-        pollfd.revents(e, (short) 0);
-    }
-
-    private static short revents(MemorySegment polls, int index) {
-        return pollfd.revents(pollfd.asSlice(polls, index));
     }
 
     /**
