@@ -7,7 +7,8 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * The library's one long-lived platform thread, in the namespaces the JVM started in.
+ * The library's long-lived platform thread, in the namespaces the JVM started in, and the few
+ * spawning threads it makes ({@link #callSpawner}).
  *
  * <p>A new thread inherits the namespaces, root and working directory of the thread that
  * creates it, and a child's {@code PR_SET_PDEATHSIG} fires when the thread that created it

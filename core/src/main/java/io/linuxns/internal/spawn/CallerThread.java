@@ -24,7 +24,8 @@ import java.util.Arrays;
  * </ul>
  * The answer is worked out once per thread and kept: the library never moves a caller's
  * thread into a namespace, so only the thread's own native code (a raw {@code setns},
- * {@code unshare}, {@code chroot} or {@code unshare(CLONE_FS)} + {@code chdir}) could change it
+ * {@code unshare}, {@code chroot}, {@code unshare(CLONE_FS)} + {@code chdir}, or a raw
+ * {@code setresuid}, which changes only that thread's credentials) could change it
  * later, and a thread that does that is outside what the library can see without a dozen
  * system calls on every spawn (its children would then start where the thread is, as with
  * {@code ProcessBuilder}).

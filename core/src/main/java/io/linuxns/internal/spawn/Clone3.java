@@ -32,9 +32,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * pointer (the extra variadic argument, which the kernel ignores) in {@code rdx}. The routine
  * sits on a page mapped read-write, filled, then made read-execute (never both).
  *
- * <p>The call is made on the library's origin thread, which lives as long as the JVM (so
- * {@code PR_SET_PDEATHSIG} fires only when the JVM exits) and is in the namespaces the JVM
- * started in. All signals that can be blocked safely are blocked around it, so that the child
+ * <p>The call is made on the calling thread when {@link CallerThread} finds it in the
+ * namespaces, root and working directory the JVM started in and no death signal is asked, else
+ * on one of the origin threads ({@link OriginThread#callSpawner}), which live as long as the JVM
+ * (so {@code PR_SET_PDEATHSIG} fires only when the JVM exits). All signals that can be blocked safely are blocked around it, so that the child
  * never runs a JVM signal handler: it inherits the mask, blocks the rest first thing, and keeps
  * it blocked through the helper's exec, which resets every handler; the helper unblocks right
  * before the command's {@code execve}. The synchronous fault signals stay unblocked, because
