@@ -30,7 +30,7 @@ final class ExitWork {
     private static final SynchronousQueue<Runnable> IDLE = new SynchronousQueue<>();
     private static final AtomicInteger NAMES = new AtomicInteger();
 
-    /** Runs {@code task} on an idle worker or a new one. Called by the reaper thread. */
+    /** Runs {@code task} on an idle worker or a new one. Called by the reaper thread only (ProcessImpl.release). */
     static void run(Runnable task) {
         if (IDLE.offer(task)) return;
         try {

@@ -138,16 +138,18 @@ final class ProcessImpl extends NamespacedProcess {
      * (never blocking on a reader), and the onExit() futures are completed on an {@link ExitWork}
      * thread. Not while a thread still polls the pidfd (so its number never names another file
      * under it): that thread releases when it is done. Not on a thread other than the reaper
-     * while a thread waits on the reaper: completing that wait may unpark a virtual thread,
-     * which may start a carrier thread, and the caller's thread may be in an executor's
-     * namespaces (docs/design.md §3); the process goes back into the epoll set instead.
+     * while a thread waits on the reaper or an onExit() future exists: completing that wait may
+     * unpark a virtual thread, which may start a carrier thread, and handing on the future may
+     * (when no thread can be made) run its dependents where it is, and the caller's thread may
+     * be in an executor's namespaces (docs/design.md §3); the process goes back into the epoll
+     * set instead.
      */
     void release() {
         CompletableFuture<ProcessImpl> f;
         int code;
         synchronized (lock) {
             if (released || directWaiters > 0 || exitCode == null) return;
-            if (reaperWaiters > 0 && !Reaper.isCurrent()) {
+            if ((reaperWaiters > 0 || exit != null) && !Reaper.isCurrent()) {
                 if (!watched) {
                     watched = true;
                     Reaper.add(key, pidfd, this); // readable already: the reaper releases it at once
