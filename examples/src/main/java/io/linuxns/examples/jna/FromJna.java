@@ -54,12 +54,12 @@ import java.util.concurrent.Callable;
  * <p><b>After</b>, {@link #inNetns}: the task runs on a thread the library made for it, the caller
  * never moves, and a failure is a {@code NamespaceException} naming the call and errno, such as
  * {@code setns(fd=7, CLONE_NEWNET): EPERM (Operation not permitted)}. Measured in bench/
- * (bench/results/latest.md, one JMH run on a 2-core VM): entering and leaving a namespace costs the
- * library 1.83 µs (UTS) and 1.85 µs (NET) against JNA's 2.34 and 2.37 µs (0.78×), 4.14 against
- * 4.05 µs for MOUNT (1.02×, noise); five namespaces through one pidfd 6.75 against 7.11 µs (0.95×);
- * the binding itself ({@code getpid}) 172 ns against 289 ns for JNA's direct mapping and 317 ns for
- * its interface (0.59×, 0.54×). A new executor costs more than a bare thread doing JNA's
- * {@code unshare}: 170 against 113 µs for UTS (1.50×), the price of a thread made from the
+ * (bench/results/latest.md, one JMH run on a loaded 2-core VM): entering and leaving a namespace
+ * costs the library 2.81 µs (UTS) and 3.33 µs (NET) against JNA's 3.51 and 3.94 µs (0.80×,
+ * 0.85×); five namespaces through one pidfd 9.72 against 7.45 µs (1.31×, slower); the binding
+ * itself ({@code getpid}) 228 ns against 444 ns for JNA's direct mapping and 374 ns for its
+ * interface (0.51×, 0.61×). A new executor costs more than a bare thread doing JNA's
+ * {@code unshare}: 477 against 410 µs for UTS (1.16×), the price of a thread made from the
  * library's origin thread and a handshake; reuse the executor for many tasks.
  *
  * <pre>
