@@ -37,7 +37,8 @@ import java.util.Set;
  * {@code mount(2)}, {@code pivot_root(2)}, stdio {@code dup2(2)}, signal reset) is a program of
  * system calls prepared here in native memory and run by a few dozen machine instructions; a
  * failing step becomes a {@link NamespaceException} naming the step and errno. Only stdio and
- * the descriptors given to {@link #passFd(int, int)} survive the exec.
+ * the descriptors given to {@link #passFd(int, int)} survive the exec, unless
+ * {@link #inheritDescriptors(boolean)} asks for exec(2)'s own rule.
  *
  * <p>The clone is made by the library's origin thread, so a child starts from the namespaces
  * the JVM started in, whichever thread calls {@link #start()} (a task of a
@@ -73,6 +74,7 @@ public final class NamespacedProcessBuilder {
     private boolean preserveCredentials;
     private boolean loopback;
     private final Map<Integer, Integer> passFds = new LinkedHashMap<>();
+    private boolean inheritDescriptors;
     private final List<ParentSetup> parentSetups = new ArrayList<>();
 
     /**
@@ -590,6 +592,41 @@ public final class NamespacedProcessBuilder {
     }
 
     /**
+     * Whether the command inherits every descriptor of this process that is not close-on-exec,
+     * as {@code execve(2)} itself would pass them ({@code fcntl(2)} {@code FD_CLOEXEC}), under
+     * the same numbers; {@code false}, the default, closes all but stdio and
+     * {@link #passFd(int, int)}'s, like {@link ProcessBuilder}. Stdio redirects and passed
+     * descriptors still apply on top: they replace whatever held their numbers.
+     *
+     * <p>Meant for a command-line tool that must behave like {@code unshare(1)}: a shell's
+     * {@code 3<file}, a FIFO or a {@code flock(1)} descriptor reaches the command. The library's
+     * own descriptors (stdio pipes, pidfds, the spawn's pipes, {@link Namespace} and netlink
+     * descriptors) are close-on-exec and never reach it. The JVM's are another matter: the JDK
+     * opens without {@code O_CLOEXEC} ({@code FileInputStream}, {@code FileOutputStream},
+     * {@code RandomAccessFile}, {@code FileChannel}, {@code Files.newInputStream}, sockets, the
+     * {@code ZipFile}s of the class path; HotSpot's {@code lib/modules} image), so the command
+     * also gets every such descriptor open at the moment of the spawn, those other threads open
+     * meanwhile included. Mark the ones it must not have close-on-exec first, or pass the few it
+     * needs with {@link #passFd(int, int)} instead.
+     *
+     * @param inherit whether every descriptor that is not close-on-exec stays open in the command
+     * @return this builder
+     */
+    public NamespacedProcessBuilder inheritDescriptors(boolean inherit) {
+        this.inheritDescriptors = inherit;
+        return this;
+    }
+
+    /**
+     * Whether the command inherits every descriptor that is not close-on-exec.
+     *
+     * @return the value given to {@link #inheritDescriptors(boolean)}, {@code false} by default
+     */
+    public boolean inheritDescriptors() {
+        return inheritDescriptors;
+    }
+
+    /**
      * Adds work for the parent to do while the child waits before exec.
      *
      * @param setup the work; several run in the order added
@@ -617,7 +654,7 @@ public final class NamespacedProcessBuilder {
         for (String s : command) Objects.requireNonNull(s, "command element");
         return Events.spawn(new Request(
                 new Request.Exec(List.copyOf(command), directory, environment == null ? System.getenv() : Map.copyOf(environment)),
-                new Request.Streams(redirects.clone(), redirectErrorStream, Map.copyOf(passFds)),
+                new Request.Streams(redirects.clone(), redirectErrorStream, Map.copyOf(passFds), inheritDescriptors),
                 new Request.Namespaces(unshared(), List.copyOf(join), preserveCredentials, hostname, domainname, loopback, cgroup),
                 new Request.IdMaps(uidMap, gidMap, setgroups),
                 new Request.Filesystem(propagation, List.copyOf(mounts), rootfs),

@@ -76,10 +76,13 @@ final class ProgramWriter {
         for (int fd : needs) w.keepAcrossExec(fd);
         // Exec recomputes capabilities: uid 0 inside keeps them only if the map is there before.
         if (plan.trampolineWaits) {
-            // While it waits it must hold none of the JVM's files, nor other spawns' pipes.
-            java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(needs);
-            keep.add(fds.image());
-            w.closeAllBut(keep);
+            // While it waits it must hold none of the JVM's files, nor other spawns' pipes; those
+            // the caller asked the command to inherit it holds, and other spawns' pipes are close-on-exec.
+            if (!r.streams().inheritDescriptors()) {
+                java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(needs);
+                keep.add(fds.image());
+                w.closeAllBut(keep);
+            }
             w.waitForParent("wait for the id maps");
         }
         w.execHelper();
@@ -95,7 +98,8 @@ final class ProgramWriter {
     static void direct(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
         ProgramWriter w = new ProgramWriter(t, r, plan, fds);
         w.blockSignals();
-        w.stdio(fds.stdio(), fds.error());
+        // Nothing of the library's lost close-on-exec in this child's table: no descriptor to re-mark.
+        w.stdio(fds.stdio(), false);
         w.unblockSignals();
         w.exec(candidates);
     }
@@ -104,7 +108,7 @@ final class ProgramWriter {
     static void helper(ChildProgram h, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
         ProgramWriter w = new ProgramWriter(h, r, plan, fds);
         w.processName(plan.helperName());
-        w.closeAllBut(fds.helperNeeds());
+        if (!r.streams().inheritDescriptors()) w.closeAllBut(fds.helperNeeds());
         // Joined namespaces first: namespaces made after joining a user namespace belong to it,
         // and what the parent does in the sync window must find the child's final namespaces.
         w.joinNamespaces();
@@ -139,7 +143,8 @@ final class ProgramWriter {
             w.deathSignal(LinuxNs.SIGKILL(), 1);
         }
         w.workingDirectory();
-        w.stdio(fds.stdio(), fds.error());
+        // The trampoline cleared close-on-exec on the helper's descriptors: they must not reach the command.
+        w.stdio(fds.stdio(), true);
         w.unblockSignals();
         w.exec(candidates);
     }
@@ -420,15 +425,34 @@ final class ProgramWriter {
         p.syscall("change to the working directory", "chdir(\"" + d + "\")", 0, LinuxNs.SYS_chdir(), p.cstring(d));
     }
 
-    /** stdio, then every other descriptor close-on-exec, then the passed ones kept open. */
-    private void stdio(Stdio stdio, int errorFd) {
+    /**
+     * stdio, then every other descriptor close-on-exec (or, when the caller's are inherited, only
+     * the library's own: {@code helpersOwn} says whether those lost close-on-exec in this table),
+     * then the passed ones kept open.
+     */
+    private void stdio(Stdio stdio, boolean helpersOwn) {
         int[] ends = stdio.childEnds();
         for (int i = 0; i < 3; i++) {
             if (ends[i] >= 0) p.syscall("set up stdio", "dup2(" + ends[i] + ", " + i + ")", 0, LinuxNs.SYS_dup2(), ends[i], i);
         }
         if (stdio.mergeErrorIntoOutput()) p.syscall("send stderr to stdout", "dup2(1, 2)", 0, LinuxNs.SYS_dup2(), 1, 2);
-        p.syscall("mark inherited descriptors close-on-exec", "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)", 0,
-                LinuxNs.SYS_close_range(), 3, 0xFFFF_FFFFL, LinuxNs.CLOSE_RANGE_CLOEXEC());
+        if (!r.streams().inheritDescriptors()) {
+            p.syscall("mark inherited descriptors close-on-exec", "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)", 0,
+                    LinuxNs.SYS_close_range(), 3, 0xFFFF_FFFFL, LinuxNs.CLOSE_RANGE_CLOEXEC());
+        } else if (helpersOwn) {
+            // The error pipe, sync and ready pipes, stdio ends, joined namespaces' and passed
+            // descriptors' sources: all opened by the library. Descriptors it opened in the helper
+            // (netlink socket, mount trees) were opened close-on-exec.
+            java.util.Collection<Integer> callers = r.streams().passFds().values();
+            for (int fd : fds.helperNeeds()) {
+                // The ready pipe was closed after the sync window; a passed descriptor that was
+                // not moved out of the way is the caller's, inherited as it is in the parent.
+                if (fd < 3 || (plan.helperSync && fd == fds.readyWrite())) continue;
+                if (callers.contains(fd) && !closeOnExecHere(fd)) continue;
+                p.syscall("mark the library's descriptors close-on-exec", "fcntl(" + fd + ", F_SETFD, FD_CLOEXEC)", 0,
+                        LinuxNs.SYS_fcntl(), fd, LinuxNs.F_SETFD(), LinuxNs.FD_CLOEXEC());
+            }
+        }
         for (Map.Entry<Integer, Integer> e : fds.passFds().entrySet()) {
             int child = e.getKey(), parent = e.getValue();
             if (child == parent) {
@@ -437,6 +461,12 @@ final class ProgramWriter {
                 p.syscall("pass a descriptor", "dup2(" + parent + ", " + child + ")", 0, LinuxNs.SYS_dup2(), parent, child);
             }
         }
+    }
+
+    /** Whether the caller's descriptor is close-on-exec in this process (the trampoline cleared the flag in its copy). */
+    private static boolean closeOnExecHere(int fd) {
+        long flags = io.linuxns.internal.Native.rawSyscall4(LinuxNs.SYS_fcntl(), fd, LinuxNs.F_GETFD(), 0, 0);
+        return flags >= 0 && (flags & LinuxNs.FD_CLOEXEC()) != 0;
     }
 
     private void unblockSignals() {

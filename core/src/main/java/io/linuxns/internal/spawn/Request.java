@@ -39,8 +39,12 @@ public record Request(Exec exec, Streams streams, Namespaces namespaces, IdMaps 
         }
     }
 
-    /** stdin, stdout, stderr, and descriptors passed on by number (child fd to parent fd). */
-    public record Streams(ProcessBuilder.Redirect[] redirects, boolean redirectErrorStream, Map<Integer, Integer> passFds) {}
+    /**
+     * stdin, stdout, stderr, descriptors passed on by number (child fd to parent fd), and whether
+     * every other descriptor that is not close-on-exec stays open in the command, as through exec(2).
+     */
+    public record Streams(ProcessBuilder.Redirect[] redirects, boolean redirectErrorStream, Map<Integer, Integer> passFds,
+                          boolean inheritDescriptors) {}
 
     /** Namespaces to create and to join, and what is set up in them. */
     public record Namespaces(Set<NamespaceType> unshare, List<Namespace> join, boolean preserveCredentials,

@@ -32,7 +32,7 @@ class ProgramOrderTest {
                                    boolean init, int deathSignal, boolean loopback) {
         return new Request(new Request.Exec(List.of("/bin/true"), null, Map.of()),
                 new Request.Streams(new ProcessBuilder.Redirect[] {ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT,
-                        ProcessBuilder.Redirect.INHERIT}, false, Map.of()),
+                        ProcessBuilder.Redirect.INHERIT}, false, Map.of(), false),
                 new Request.Namespaces(unshare, List.of(), false, hostname, null, loopback, null),
                 new Request.IdMaps(uidMap, uidMap, null), new Request.Filesystem(Propagation.PRIVATE, mounts, null),
                 new Request.Clocks(Duration.ZERO, Duration.ZERO), new Request.Lifetime(deathSignal, init, List.of()));

@@ -1,0 +1,184 @@
+package io.linuxns;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@link NamespacedProcessBuilder#inheritDescriptors(boolean)}: the command gets exactly the
+ * JVM's descriptors that are not close-on-exec, whichever of the children's paths the spawn
+ * takes, and none of the library's own.
+ */
+@ExtendWith(ThreadNamespaceGuard.class)
+class InheritDescriptorsTest {
+
+    /** Each path through the children: they drop descriptors at different steps. */
+    enum Path_ {
+        /** The clone3 child execs the command itself. */
+        DIRECT(NamespacedProcessBuilder::new),
+        /** The helper makes the namespace. */
+        HELPER(() -> new NamespacedProcessBuilder().unshare(NamespaceType.UTS)),
+        /** The helper waits for the parent in a sync window and closes its ready pipe. */
+        SYNC_WINDOW(() -> new NamespacedProcessBuilder().unshare(NamespaceType.NETWORK).loopback(true)),
+        /** The trampoline waits for the id maps before it execs the helper. */
+        TRAMPOLINE_WAITS(() -> new NamespacedProcessBuilder().unshare(NamespaceType.USER).mapRootToCurrentUser()),
+        /** The command runs under an init, which closes every descriptor itself. */
+        INIT(() -> new NamespacedProcessBuilder().unshare(NamespaceType.PID).init(true));
+
+        final Supplier<NamespacedProcessBuilder> builder;
+
+        Path_(Supplier<NamespacedProcessBuilder> builder) {
+            this.builder = builder;
+        }
+    }
+
+    /** Prints "N target" for each of the shell's descriptors above stderr. */
+    private static final String LIST_FDS =
+            "for f in /proc/self/fd/*; do n=${f##*/}; [ \"$n\" -gt 2 ] && t=$(readlink \"$f\") && echo \"$n $t\"; done; true";
+
+    @BeforeAll
+    static void needsRoot() {
+        assumeTrue(TestSupport.isRoot(), "the namespaced paths need root");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Path_.class)
+    void theCommandGetsTheJvmsDescriptorsThatAreNotCloseOnExecAndNoneOfTheLibrarys(Path_ path) throws Exception {
+        Path f = Files.createTempFile("linuxns-inherit", ".txt");
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw");
+             Namespace held = Namespace.ofProcess(ProcessHandle.current().pid(), NamespaceType.UTS)) {
+            int fd = fdOf(f);
+            Map<Integer, String> before = jvmDescriptors();
+            Spawned s = Spawned.sh(path.builder.get().inheritDescriptors(true), LIST_FDS);
+            Map<Integer, String> after = jvmDescriptors();
+            assertEquals(0, s.exit(), s.err());
+            Map<Integer, String> seen = parse(s.out());
+            assertEquals(f.toString(), seen.get(fd), s.out());
+            for (Map.Entry<Integer, String> e : seen.entrySet()) {
+                // Everything the command holds is one of the JVM's descriptors under its number,
+                // not close-on-exec: no stdio pipe end, error pipe, sync pipe or namespace dup.
+                String v = e.getValue();
+                assertTrue(v.equals(before.get(e.getKey())) || v.equals(after.get(e.getKey())),
+                        "fd " + e.getKey() + " of " + s.out() + " vs the JVM's " + before);
+            }
+            for (Map.Entry<Integer, String> e : before.entrySet()) {
+                // One the JVM held all along (a jar opened meanwhile by class loading is not).
+                if (!e.getValue().equals(after.get(e.getKey()))) continue;
+                assertEquals(e.getValue(), seen.get(e.getKey()), "the JVM's fd " + e.getKey() + " is missing: " + s.out());
+            }
+            assertFalse(seen.containsValue(link(held)), "a close-on-exec descriptor reached the command: " + s.out());
+        } finally {
+            Files.delete(f);
+        }
+    }
+
+    @Test
+    void passedDescriptorsAndRedirectsStillApplyOnTop() throws Exception {
+        Path f = Files.createTempFile("linuxns-inherit", ".txt");
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+            int fd = fdOf(f);
+            // bash: dash redirects only descriptors 0-9.
+            Spawned s = Spawned.run(new NamespacedProcessBuilder("bash", "-c", "echo nine >&9; echo " + fd + " >&" + fd + "; " + LIST_FDS)
+                    .unshare(NamespaceType.UTS).inheritDescriptors(true).passFd(fd, 9));
+            assertEquals(0, s.exit(), s.err());
+            Map<Integer, String> seen = parse(s.out());
+            assertEquals(f.toString(), seen.get(9), s.out());
+            assertEquals(f.toString(), seen.get(fd), s.out());
+            assertEquals("nine\n" + fd + "\n", Files.readString(f));
+        } finally {
+            Files.delete(f);
+        }
+    }
+
+    @Test
+    void aCloseOnExecDescriptorPassedUnderAnotherNumberIsNotInheritedUnderItsOwn() throws Exception {
+        try (Namespace ns = Namespace.ofProcess(ProcessHandle.current().pid(), NamespaceType.UTS)) {
+            Spawned s = Spawned.sh(new NamespacedProcessBuilder().unshare(NamespaceType.UTS).inheritDescriptors(true).passFd(ns.fd(), 9),
+                    LIST_FDS);
+            Map<Integer, String> seen = parse(s.out());
+            assertEquals(link(ns), seen.get(9), s.out());
+            assertFalse(seen.containsKey(ns.fd()), s.out());
+        }
+    }
+
+    @Test
+    void byDefaultOnlyStdioAndPassedDescriptorsSurvive() throws Exception {
+        Path f = Files.createTempFile("linuxns-inherit", ".txt");
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+            NamespacedProcessBuilder b = new NamespacedProcessBuilder().unshare(NamespaceType.UTS);
+            assertFalse(b.inheritDescriptors());
+            Spawned s = Spawned.sh(b, LIST_FDS);
+            assertEquals("", s.out());
+        } finally {
+            Files.delete(f);
+        }
+    }
+
+    /** This JVM's descriptors above stderr that are not close-on-exec, with their targets. */
+    private static Map<Integer, String> jvmDescriptors() throws IOException {
+        Map<Integer, String> fds = new TreeMap<>();
+        try (var list = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : list.toList()) {
+                int n = Integer.parseInt(p.getFileName().toString());
+                if (n < 3) continue;
+                try {
+                    String target = Files.readSymbolicLink(p).toString();
+                    // The listing's own descriptors, whatever their flags: gone before the spawn.
+                    if (target.startsWith("/proc/") && target.endsWith("/fd")) continue;
+                    if (!closeOnExec(n)) fds.put(n, target);
+                } catch (IOException gone) {
+                    // the listing's own descriptor (close-on-exec anyway)
+                }
+            }
+        }
+        return fds;
+    }
+
+    private static boolean closeOnExec(int fd) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+            if (line.startsWith("flags:")) return (Long.parseLong(line.substring(6).trim(), 8) & 02000000) != 0;
+        }
+        throw new IllegalStateException("no flags in fdinfo of " + fd);
+    }
+
+    private static Map<Integer, String> parse(String out) {
+        Map<Integer, String> fds = new TreeMap<>();
+        for (String line : out.lines().toList()) {
+            int sp = line.indexOf(' ');
+            fds.put(Integer.parseInt(line.substring(0, sp)), line.substring(sp + 1));
+        }
+        return fds;
+    }
+
+    private static String link(Namespace ns) {
+        return ns.type().procName() + ":[" + ns.inode() + "]";
+    }
+
+    private static int fdOf(Path file) throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : s.toList()) {
+                try {
+                    if (Files.readSymbolicLink(p).equals(file)) return Integer.parseInt(p.getFileName().toString());
+                } catch (IOException gone) {
+                    // the listing's own descriptor
+                }
+            }
+        }
+        throw new IllegalStateException("not open: " + file);
+    }
+}
