@@ -9,16 +9,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Starts a command with the caller's stdio and waits for it, the way {@code unshare --fork}
- * waits: the exit status is the command's, or 128 + the signal that killed it (what a shell
- * would show as {@code $?}; util-linux re-raises the signal on itself instead, which a JVM
- * cannot do cleanly).
+ * Starts a command with the caller's stdio and every descriptor linuxns inherited (as exec(2)
+ * passes them: util-linux's {@code unshare} and {@code nsenter} exec the command with them), and
+ * waits for it, the way {@code unshare --fork} waits: the exit status is the command's, or 128 +
+ * the signal that killed it (what a shell would show as {@code $?}; util-linux re-raises the
+ * signal on itself instead).
  */
 final class ChildRunner {
     private ChildRunner() {}
 
+    /** What linuxns does with a SIGINT or SIGTERM sent to it while the command runs. */
+    enum Signals {
+        /** Passed on to the command ({@code run}, {@code nsenter}, {@code unshare --forward-signals}); SIGINT only before it started. */
+        FORWARD,
+        /** Ignored, as {@code unshare --fork}'s parent blocks them; SIGHUP is still passed on. */
+        IGNORE
+    }
+
     static int run(NamespacedProcessBuilder builder) throws IOException {
-        builder.inheritIO();
+        return run(builder, Signals.FORWARD);
+    }
+
+    static int run(NamespacedProcessBuilder builder, Signals signals) throws IOException {
+        builder.inheritIO().inheritDescriptors(true);
+        JvmDescriptors.closeOnExec();
         // Installed before start(): the JVM must never die of a signal between the setup (which
         // may make links on the host, such as --net veth) and its teardown after the command.
         // A Ctrl-C on the terminal reaches the command directly (same process group); SIGTERM or
@@ -26,15 +40,16 @@ final class ChildRunner {
         // while the container is being set up ends it as soon as it has started.
         AtomicReference<Process> started = new AtomicReference<>();
         AtomicBoolean stop = new AtomicBoolean();
-        Signal.handle(new Signal("INT"), s -> {
-            if (started.get() == null) stop.set(true);
-        });
         sun.misc.SignalHandler forward = s -> {
             stop.set(true);
             Process p = started.get();
             if (p != null) p.destroy();
         };
-        Signal.handle(new Signal("TERM"), forward);
+        sun.misc.SignalHandler ignore = s -> { };
+        Signal.handle(new Signal("INT"), signals == Signals.IGNORE ? ignore : s -> {
+            if (started.get() == null) stop.set(true);
+        });
+        Signal.handle(new Signal("TERM"), signals == Signals.IGNORE ? ignore : forward);
         Signal.handle(new Signal("HUP"), forward);
         NamespacedProcess process = builder.start();
         started.set(process);

@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
  * <p>As nsenter, entering a user namespace drops supplementary groups and switches to uid and
  * gid 0 inside it unless {@code --preserve-credentials} is given. Differences: {@code -S}/{@code -G}
  * are not offered; {@code --root} works only where it is a no-op (the target's root is the root of
- * its mount namespace, entered with {@code -m}).
+ * its mount namespace, entered with {@code -m}); {@code -F} is accepted but linuxns always starts a
+ * new process; {@code -Z} is refused (no SELinux support).
  */
 @Command(name = "nsenter", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a program in the namespaces of another process, like nsenter(1).",
@@ -59,6 +60,21 @@ final class NsenterCommand implements Callable<Integer> {
             description = "Working directory (default with -w alone: the target's).")
     String wd;
 
+    @Option(names = {"-W", "--wdns"}, paramLabel = "DIR", description = "Working directory DIR in the entered mount namespace.")
+    Path wdns;
+
+    @Option(names = "--net-socket", paramLabel = "FD", description = "Enter the network namespace of the target's socket FD (SIOCGSKNS).")
+    Integer netSocket;
+
+    @Option(names = {"-e", "--env"}, description = "Give the program the target's environment (/proc/PID/environ).")
+    boolean env;
+
+    @Option(names = {"-F", "--no-fork"}, description = "Accepted for compatibility: the program always runs in a new process.")
+    boolean noFork;
+
+    @Option(names = {"-Z", "--follow-context"}, description = "Set the SELinux context of the target: refused, linuxns has no SELinux support.")
+    boolean followContext;
+
     @Parameters(paramLabel = "PROGRAM", arity = "0..*", description = "The program and its arguments (default: $SHELL or /bin/sh).")
     List<String> command = new ArrayList<>();
 
@@ -67,6 +83,12 @@ final class NsenterCommand implements Callable<Integer> {
         if (target != null && target <= 0) throw CliException.usage("invalid target PID: " + target);
         Map<NamespaceType, Optional<Path>> selected = namespaces.selected();
         if (all && target == null) throw CliException.usage("no target PID specified for --all");
+        if (followContext) {
+            throw CliException.usage(Files.isDirectory(Path.of("/sys/fs/selinux")) ? "--follow-context: SELinux contexts are not supported by linuxns"
+                    : "--follow-context: SELinux is not enabled on this system");
+        }
+        if (netSocket != null && target == null) throw CliException.usage("no target PID specified for --net-socket");
+        if (wd != null && wdns != null) throw CliException.usage("--wd and --wdns are mutually exclusive");
         List<Namespace> handles = new ArrayList<>();
         try {
             for (Map.Entry<NamespaceType, Optional<Path>> e : selected.entrySet()) {
@@ -77,6 +99,14 @@ final class NsenterCommand implements Callable<Integer> {
                     throw CliException.usage(bad.getMessage());
                 }
             }
+            if (netSocket != null) {
+                if (selected.containsKey(NamespaceType.NETWORK)) throw CliException.usage("--net and --net-socket are mutually exclusive");
+                try {
+                    handles.add(Namespace.ofSocket(target, netSocket));
+                } catch (NamespaceException bad) {
+                    throw CliException.usage(bad.getMessage());
+                }
+            }
             if (all) {
                 if (!Files.isDirectory(Path.of("/proc/" + target))) throw CliException.usage("there is no process with pid " + target);
                 for (NamespaceType t : NamespaceType.values()) {
@@ -84,8 +114,13 @@ final class NsenterCommand implements Callable<Integer> {
                     Path link = Path.of("/proc/" + target + "/ns/" + t.procName());
                     if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue; // kernel without this type
                     // As nsenter: skip what we are in already (entering one's own user namespace is EINVAL).
-                    if (sameAsOurs(link, t)) continue;
-                    handles.add(Namespace.ofProcess(target, t));
+                    if (sameAsOurs(link, t) || (t == NamespaceType.NETWORK && netSocket != null)) continue;
+                    try {
+                        handles.add(Namespace.ofProcess(target, t));
+                    } catch (NamespaceException bad) {
+                        // As with a single type option: exit 1, as nsenter(1) for any target it may not open.
+                        throw CliException.usage(bad.getMessage());
+                    }
                 }
             }
             // Nothing to enter is not an error for nsenter(1) either: the command just runs.
@@ -94,6 +129,9 @@ final class NsenterCommand implements Callable<Integer> {
             boolean joinsMount = handles.stream().anyMatch(ns -> ns.type() == NamespaceType.MOUNT);
             checkRoot(joinsMount);
             if (wd != null) b.directory(workingDirectory());
+            // The helper changes directory after it joined the mount namespace: DIR is looked up there.
+            if (wdns != null) b.directory(wdns);
+            if (env) targetEnvironment(b);
             // The handles must stay open until start() returns; ChildRunner waits past that.
             return ChildRunner.run(b);
         } finally {
@@ -112,6 +150,23 @@ final class NsenterCommand implements Callable<Integer> {
         }
         if (target == null) throw CliException.usage("neither filename nor target pid supplied for ns/" + type.procName());
         return Namespace.ofProcess(target, type);
+    }
+
+    /** --env: the target's environment, as {@code /proc/PID/environ} has it (NUL-separated). */
+    private void targetEnvironment(NamespacedProcessBuilder b) throws CliException {
+        if (target == null) throw CliException.usage("no target PID specified for --env");
+        byte[] raw;
+        try {
+            raw = Files.readAllBytes(Path.of("/proc/" + target + "/environ"));
+        } catch (IOException e) {
+            throw CliException.usage("cannot read the environment of process " + target + ": " + e.getMessage());
+        }
+        Map<String, String> envs = b.environment();
+        envs.clear();
+        for (String kv : new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) envs.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
     }
 
     private static boolean sameAsOurs(Path link, NamespaceType t) {

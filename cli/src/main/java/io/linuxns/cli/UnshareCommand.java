@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
  * behaves as with {@code --fork} ({@code -f} is accepted), so with {@code -p} the command itself
  * is PID 1; {@code --root} is a {@code pivot_root(2)} in a new mount namespace (implied) rather
  * than a {@code chroot(2)}; {@code --monotonic} and {@code --boottime} imply {@code -T}; a command
- * killed by a signal gives exit status 128+N instead of re-raising the signal.
+ * killed by a signal gives exit status 128+N instead of re-raising the signal. As {@code unshare --fork},
+ * linuxns ignores SIGINT and SIGTERM while the program runs unless {@code --forward-signals} is given.
  */
 @Command(name = "unshare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a program with some namespaces unshared from the parent, like unshare(1).",
@@ -74,8 +75,27 @@ final class UnshareCommand implements Callable<Integer> {
     @Option(names = "--map-groups", paramLabel = "INNER:OUTER:COUNT", description = "Map COUNT gids from OUTER to INNER (implies -U).")
     List<String> mapGroups = new ArrayList<>();
 
+    @Option(names = "--map-auto", description = "Map the first block of your subordinate uids and gids (/etc/subuid, /etc/subgid) from 0"
+            + " (same as --map-users=auto --map-groups=auto; implies -U).")
+    boolean mapAuto;
+
+    @Option(names = "--map-subids", description = "Map the first block of your subordinate uids and gids onto themselves"
+            + " (same as --map-users=subids --map-groups=subids; implies -U).")
+    boolean mapSubids;
+
     @Option(names = "--setgroups", paramLabel = "allow|deny", description = "Allow or deny setgroups(2) in the new user namespace.")
     String setgroups;
+
+    @Option(names = "--forward-signals", description = "Pass SIGTERM on to the program (without it linuxns ignores SIGINT and SIGTERM,"
+            + " as unshare --fork does).")
+    boolean forwardSignals;
+
+    @Option(names = "--clear-env", description = "Start the program with an empty environment.")
+    boolean clearEnv;
+
+    @Option(names = "--whitelist-env", paramLabel = "NAME[,NAME...]", split = ",",
+            description = "Start the program with only these variables of the environment (repeatable).")
+    List<String> whitelistEnv = new ArrayList<>();
 
     @Option(names = "--kill-child", arity = "0..1", paramLabel = "SIGNAL", preprocessor = AttachedValueOnly.class,
             description = "Send SIGNAL (default SIGKILL) to the program when linuxns dies.")
@@ -115,7 +135,8 @@ final class UnshareCommand implements Callable<Integer> {
         if (killChild != null) b.dieWithParent(killChild.isEmpty() ? 9 : Signals.parse(killChild));
         if (wd != null) b.directory(root != null ? RunCommand.absoluteInside(wd, "--wd") : wd.toAbsolutePath());
         persist(b, selected);
-        return ChildRunner.run(b);
+        environment(b);
+        return ChildRunner.run(b, forwardSignals ? ChildRunner.Signals.FORWARD : ChildRunner.Signals.IGNORE);
     }
 
     /** An offset the kernel cannot take is a bad value given on the command line: usage, exit 1. */
@@ -130,6 +151,19 @@ final class UnshareCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--boottime: " + e.getMessage());
         }
+    }
+
+    /** --clear-env and --whitelist-env: what is left of linuxns's environment for the program. */
+    private void environment(NamespacedProcessBuilder b) {
+        if (!clearEnv && whitelistEnv.isEmpty()) return;
+        Map<String, String> env = b.environment();
+        Map<String, String> kept = new java.util.HashMap<>();
+        for (String name : whitelistEnv) {
+            String v = env.get(name);
+            if (v != null) kept.put(name, v);
+        }
+        env.clear();
+        env.putAll(kept);
     }
 
     static String defaultShell() {
@@ -158,8 +192,16 @@ final class UnshareCommand implements Callable<Integer> {
         }
         if (innerUid != null) uids.add(IdMapping.of(innerUid, uid));
         if (innerGid != null) gids.add(IdMapping.of(innerGid, gid));
-        for (String s : mapUsers) uids.add(IdRanges.parse("--map-users", s));
-        for (String s : mapGroups) gids.add(IdRanges.parse("--map-groups", s));
+        for (String s : mapUsers) uids.add(range("--map-users", s, true));
+        for (String s : mapGroups) gids.add(range("--map-groups", s, false));
+        if (mapAuto) {
+            uids.add(range("--map-auto", "auto", true));
+            gids.add(range("--map-auto", "auto", false));
+        }
+        if (mapSubids) {
+            uids.add(range("--map-subids", "subids", true));
+            gids.add(range("--map-subids", "subids", false));
+        }
 
         SetGroups sg = null;
         if (setgroups != null) {
@@ -179,6 +221,15 @@ final class UnshareCommand implements Callable<Integer> {
         if (!uids.isEmpty()) b.uidMap(uids);
         if (!gids.isEmpty()) b.gidMap(gids);
         if (sg != null) b.setgroups(sg);
+    }
+
+    /** INNER:OUTER:COUNT, or {@code auto} / {@code subids}: the first block of the caller's subordinate ids. */
+    private static IdMapping range(String option, String value, boolean users) throws CliException {
+        if (!value.equals("auto") && !value.equals("subids")) return IdRanges.parse(option, value);
+        long euid = Credentials.euid();
+        Optional<String> name = Optional.of(Accounts.load().userName(euid)).filter(n -> !n.equals(Long.toString(euid)));
+        return users ? SubIds.firstBlock(Path.of("/etc/subuid"), euid, name, value.equals("subids"), option)
+                : SubIds.firstBlock(Path.of("/etc/subgid"), Credentials.gid(), name, value.equals("subids"), option);
     }
 
     private void mounts(NamespacedProcessBuilder b) throws CliException {

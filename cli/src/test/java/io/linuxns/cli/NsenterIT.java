@@ -4,6 +4,14 @@ import io.linuxns.cli.Cli.Result;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.linuxns.NamespaceExecutor;
+import io.linuxns.NamespaceType;
+
+import java.io.IOException;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
 
 import static io.linuxns.cli.Cli.exec;
 import static io.linuxns.cli.Cli.linuxns;
@@ -64,6 +72,66 @@ class NsenterIT {
         assertEquals(exec("readlink", file).line(), ours.line());
         Result shortForm = linuxns("nsenter", "-n" + file, "readlink", "/proc/self/ns/net");
         assertEquals(ours.line(), shortForm.line(), shortForm::toString);
+    }
+
+    @Test
+    void netSocketEntersTheNamespaceOfTheTargetsSocket() throws Exception {
+        // A socket made in a new network namespace by a thread of this JVM, which stays in its own:
+        // only SIOCGSKNS on the socket finds that namespace (util-linux's enter-via-socket).
+        try (NamespaceExecutor ex = NamespaceExecutor.unshare(Set.of(NamespaceType.NETWORK))) {
+            java.util.Set<Integer> before = sockets(); // the executor may hold a netlink socket of its own
+            try (DatagramChannel socket = ex.call(DatagramChannel::open)) {
+            String netns = ex.call(() -> Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString());
+            java.util.Set<Integer> made = sockets();
+            made.removeAll(before);
+            assertEquals(1, made.size(), made::toString);
+            String fd = Integer.toString(made.iterator().next());
+            String self = Long.toString(ProcessHandle.current().pid());
+            Result ours = linuxns("nsenter", "--target", self, "--net-socket", fd, "readlink", "/proc/self/ns/net");
+            assertEquals(0, ours.exit(), ours::toString);
+            assertEquals(netns, ours.line());
+            Result noTarget = linuxns("nsenter", "--net-socket", fd, "true");
+            assertEquals(1, noTarget.exit(), noTarget::toString);
+            assertEquals("linuxns: no target PID specified for --net-socket", noTarget.err().strip());
+            }
+        }
+    }
+
+    /** This JVM's socket descriptors. */
+    private static java.util.Set<Integer> sockets() throws IOException {
+        java.util.Set<Integer> fds = new java.util.HashSet<>();
+        try (var list = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : list.toList()) {
+                try {
+                    if (Files.readSymbolicLink(p).toString().startsWith("socket:")) fds.add(Integer.parseInt(p.getFileName().toString()));
+                } catch (IOException gone) {
+                    // the listing's own descriptor
+                }
+            }
+        }
+        return fds;
+    }
+
+    @Test
+    void envGivesTheTargetsEnvironment() {
+        Result ours = linuxns("nsenter", "-t", pid, "--env", "/usr/bin/env", "-0");
+        assertEquals(0, ours.exit(), ours::toString);
+        // The system's nsenter may predate --env (util-linux 2.40): compare with /proc/PID/environ.
+        assertEquals(exec("cat", "/proc/" + pid + "/environ").out(), ours.out());
+    }
+
+    @Test
+    void wdnsIsLookedUpInTheEnteredMountNamespace() {
+        Result ours = linuxns("nsenter", "-t", pid, "-m", "-W", "/etc", "pwd");
+        assertEquals(0, ours.exit(), ours::toString);
+        assertEquals("/etc", ours.line());
+    }
+
+    @Test
+    void followContextIsRefusedClearly() {
+        Result r = linuxns("nsenter", "-t", pid, "-Z", "-u", "true");
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.err().startsWith("linuxns: --follow-context: SELinux"), r::toString);
     }
 
     @Test

@@ -67,6 +67,14 @@ class RootlessIT {
     }
 
     @Test
+    void nsenterIntoNamespacesItMayNotOpenExitsOneWithOneTypeOrAllLikeUtilLinux() {
+        Result one = asNobody("nsenter", "-t", "1", "-U", "true");
+        Result all = asNobody("nsenter", "-t", "1", "-a", "true");
+        assertEquals(1, one.exit(), one::toString);
+        assertEquals(1, all.exit(), all::toString);
+    }
+
+    @Test
     void withoutUserNamespaceItFailsWithSetupStatus() {
         Result r = asNobody("unshare", "-u", "true");
         assertEquals(125, r.exit(), r::toString);

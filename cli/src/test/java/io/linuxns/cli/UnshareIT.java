@@ -143,6 +143,19 @@ class UnshareIT {
     }
 
     @Test
+    void clearEnvAndWhitelistEnvLikeUtilLinux() {
+        Result cleared = exec("env", "UL_TEST_ENV=foo", Cli.JAVA, "--enable-native-access=ALL-UNNAMED", "-jar", Cli.JAR.toString(),
+                "unshare", "--clear-env", "/bin/sh", "-c", "echo \"${UL_TEST_ENV:-CLEARED}\"; env | grep -v '^PWD=' | wc -l");
+        assertEquals("CLEARED\n0", cleared.line(), cleared::toString);
+        Result kept = exec("env", "UL_TEST_ENV1=foo", "UL_TEST_ENV2=bar", Cli.JAVA, "--enable-native-access=ALL-UNNAMED", "-jar",
+                Cli.JAR.toString(), "unshare", "--whitelist-env", "UL_TEST_ENV1,HOME", "--whitelist-env", "NO_SUCH_VAR",
+                "/usr/bin/env");
+        assertEquals(0, kept.exit(), kept::toString);
+        assertEquals("HOME=" + System.getenv("HOME") + "\nUL_TEST_ENV1=foo",
+                kept.out().lines().sorted().reduce((a, b) -> a + "\n" + b).orElse(""), kept::toString);
+    }
+
+    @Test
     void workingDirectory() {
         Result r = linuxns("unshare", "-r", "--wd", "/etc", "pwd");
         assertEquals("/etc", r.line(), r::toString);
