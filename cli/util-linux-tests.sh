@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs util-linux's own tests of lsns, unshare and nsenter (and getino, which drives unshare) against
+# Runs util-linux's own tests of lsns, unshare and nsenter (and getino and lsfd/mkfds-cdev-tun, which drive them) against
 # linuxns, from a util-linux source checkout: the tests are GPL and stay in that tree.
 #
-#   cli/util-linux-tests.sh UTIL_LINUX_SRC [TEST...]      (as root; default TEST: unshare nsenter lsns getino)
+#   cli/util-linux-tests.sh UTIL_LINUX_SRC [TEST...]      (as root; default TEST: unshare nsenter lsns getino lsfd/mkfds-cdev-tun)
 #
 # It builds in UTIL_LINUX_SRC the helpers the tests need (test_mkfds, test_sysinfo) and the
 # util-linux tools that drive them (lsfd), points TS_CMD_LSNS, TS_CMD_UNSHARE and TS_CMD_NSENTER
@@ -15,7 +15,7 @@ set -euo pipefail
 src=${1:?usage: cli/util-linux-tests.sh UTIL_LINUX_SRC [TEST...]}
 shift
 tests=("$@")
-[[ ${#tests[@]} -gt 0 ]] || tests=(unshare nsenter lsns getino)
+[[ ${#tests[@]} -gt 0 ]] || tests=(unshare nsenter lsns getino lsfd/mkfds-cdev-tun)
 src=$(cd "$src" && pwd)
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -27,7 +27,7 @@ if [[ ! -x configure ]]; then ./autogen.sh; fi
 # Configured again when an older configuration lacks a program the tests need (getino came later).
 if [[ ! -f Makefile ]] || ! grep -q '^BUILD_GETINO_TRUE = *$' Makefile; then
   ./configure --disable-all-programs --enable-libsmartcols --enable-libmount --enable-libblkid \
-    --enable-lsns --enable-lsfd --enable-unshare --enable-nsenter --enable-getino
+    --enable-lsns --enable-lsfd --enable-unshare --enable-nsenter --enable-getino >/dev/null
 fi
 make -j"$(nproc)" test_mkfds test_sysinfo test_sigreceive test_strerror lsfd unshare nsenter getino >/dev/null
 

@@ -104,10 +104,11 @@ public final class Main implements Runnable {
         }
         // util-linux style: everything from the first operand on is the command and its arguments.
         cl.setStopAtPositional(true);
+        OneLineHelp.install(cl);
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             if (debug) ex.printStackTrace(err);
-            err.println("linuxns: " + ex.getMessage());
+            err.println("linuxns: " + UsageErrors.message(ex, args));
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
             err.flush();
             return ExitCodes.USAGE;

@@ -40,7 +40,7 @@ final class NsenterCommand implements Callable<Integer> {
     @Mixin
     DebugOption debug;
 
-    @Option(names = {"-t", "--target"}, paramLabel = "PID", description = "Target process to get namespaces from.")
+    @Option(names = {"-t", "--target"}, paramLabel = "PID", converter = UsageErrors.Pid.class, description = "Target process to get namespaces from.")
     Long target;
 
     @Option(names = {"-a", "--all"}, description = "Enter every namespace of the target that differs from ours.")
@@ -80,7 +80,6 @@ final class NsenterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (target != null && target <= 0) throw CliException.usage("invalid target PID: " + target);
         Map<NamespaceType, Optional<Path>> selected = namespaces.selected();
         if (all && target == null) throw CliException.usage("no target PID specified for --all");
         if (followContext) {

@@ -15,49 +15,49 @@ import java.util.Optional;
  * ({@code nsenter} differs: there {@code -nFILE} names a file; see {@link NamespaceOptions}.)
  */
 final class UnshareNamespaceOptions {
-    @Option(names = "-m", description = "Same as --mount.")
+    @Option(names = "-m", hidden = true, description = "Same as --mount.")
     boolean mountShort;
     @Option(names = "--mount", arity = "0..1", paramLabel = "FILE", preprocessor = AttachedValueOnly.class,
             description = "Unshare the mount namespace; persist it on FILE if given.")
     String mount;
 
-    @Option(names = "-u", description = "Same as --uts.")
+    @Option(names = "-u", hidden = true, description = "Same as --uts.")
     boolean utsShort;
     @Option(names = "--uts", arity = "0..1", paramLabel = "FILE", preprocessor = AttachedValueOnly.class,
             description = "Unshare the UTS namespace (hostname, domain name); persist it on FILE if given.")
     String uts;
 
-    @Option(names = "-i", description = "Same as --ipc.")
+    @Option(names = "-i", hidden = true, description = "Same as --ipc.")
     boolean ipcShort;
     @Option(names = "--ipc", arity = "0..1", paramLabel = "FILE", preprocessor = AttachedValueOnly.class,
             description = "Unshare the System V IPC namespace; persist it on FILE if given.")
     String ipc;
 
-    @Option(names = "-n", description = "Same as --net.")
+    @Option(names = "-n", hidden = true, description = "Same as --net.")
     boolean netShort;
     @Option(names = "--net", arity = "0..1", paramLabel = "FILE", preprocessor = AttachedValueOnly.class,
             description = "Unshare the network namespace; persist it on FILE if given.")
     String net;
 
-    @Option(names = "-p", description = "Same as --pid.")
+    @Option(names = "-p", hidden = true, description = "Same as --pid.")
     boolean pidShort;
     @Option(names = "--pid", arity = "0..1", paramLabel = "FILE", preprocessor = AttachedValueOnly.class,
             description = "Unshare the PID namespace; persist it on FILE if given.")
     String pid;
 
-    @Option(names = "-U", description = "Same as --user.")
+    @Option(names = "-U", hidden = true, description = "Same as --user.")
     boolean userShort;
     @Option(names = "--user", arity = "0..1", paramLabel = "FILE", preprocessor = AttachedValueOnly.class,
             description = "Unshare the user namespace; persist it on FILE if given.")
     String user;
 
-    @Option(names = "-C", description = "Same as --cgroup.")
+    @Option(names = "-C", hidden = true, description = "Same as --cgroup.")
     boolean cgroupShort;
     @Option(names = "--cgroup", arity = "0..1", paramLabel = "FILE", preprocessor = AttachedValueOnly.class,
             description = "Unshare the cgroup namespace; persist it on FILE if given.")
     String cgroup;
 
-    @Option(names = "-T", description = "Same as --time.")
+    @Option(names = "-T", hidden = true, description = "Same as --time.")
     boolean timeShort;
     @Option(names = "--time", arity = "0..1", paramLabel = "FILE", preprocessor = AttachedValueOnly.class,
             description = "Unshare the time namespace; persist it on FILE if given.")

@@ -78,6 +78,46 @@ class ParsingTest {
         assertTrue(err.toString().startsWith("linuxns: --boottime: the boottime offset"), err::toString);
     }
 
+    @Test
+    void parseErrorsInUtilLinuxWords() {
+        assertUsage("linuxns: invalid option -- 'x'", "unshare", "-x");
+        assertUsage("linuxns: invalid option -- 'x'", "unshare", "-rx", "true");
+        assertUsage("linuxns: unrecognized option '--foo'", "unshare", "--foo");
+        assertUsage("linuxns: unrecognized option '--foo=bar'", "nsenter", "--foo=bar");
+        assertUsage("linuxns: failed to parse pid: 'abc'", "nsenter", "-t", "abc", "true");
+        assertUsage("linuxns: failed to parse pid: '0'", "nsenter", "--target=0", "true");
+        assertUsage("linuxns: option requires an argument -- 't'", "nsenter", "-t");
+        assertUsage("linuxns: option '--target' requires an argument", "nsenter", "--target");
+    }
+
+    private static void assertUsage(String message, String... args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new java.io.PrintWriter(err));
+        assertEquals(ExitCodes.USAGE, cl.execute(args), err::toString);
+        assertEquals(message + System.lineSeparator() + "Try 'linuxns " + args[0] + " --help' for more information." + System.lineSeparator(),
+                err.toString());
+    }
+
+    @Test
+    void helpHasOneLinePerOptionWithShortAndLongFormsTogether() {
+        for (String sub : new String[] {"run", "unshare", "nsenter", "ls"}) {
+            java.io.StringWriter out = new java.io.StringWriter();
+            CommandLine cl = Main.commandLine();
+            cl.setOut(new java.io.PrintWriter(out));
+            assertEquals(0, cl.execute(sub, "--help"));
+            String help = out.toString();
+            assertTrue(help.startsWith("Usage:" + System.lineSeparator() + " linuxns " + sub + " [options]"), help);
+            List<String> options = help.lines().dropWhile(l -> !l.equals("Options:")).skip(1).takeWhile(l -> !l.isEmpty()).toList();
+            assertTrue(options.size() > 3, help);
+            for (String line : options) assertTrue(line.matches(" (-[a-zA-Z], |    )--[a-z].*"), line);
+            if (sub.equals("unshare")) {
+                assertTrue(options.stream().anyMatch(l -> l.startsWith(" -m, --mount[=FILE] ")), help);
+                assertTrue(options.stream().anyMatch(l -> l.startsWith(" -r, --map-root-user ")), help);
+            }
+        }
+    }
+
     private static <T> T parse(T command, String... args) {
         CommandLine cl = new CommandLine(command);
         cl.setStopAtPositional(true);

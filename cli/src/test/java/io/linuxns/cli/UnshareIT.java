@@ -94,7 +94,7 @@ class UnshareIT {
         for (String sub : new String[] {"run", "unshare", "nsenter", "ls"}) {
             Result r = linuxns(sub, "--help");
             assertEquals(0, r.exit(), r::toString);
-            assertTrue(r.out().startsWith("Usage: linuxns " + sub), r::toString);
+            assertTrue(r.out().startsWith("Usage:\n linuxns " + sub + " [options]"), r::toString);
         }
         Result top = linuxns("--help");
         assertEquals(0, top.exit());
