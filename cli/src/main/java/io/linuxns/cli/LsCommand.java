@@ -6,7 +6,6 @@ import io.linuxns.cli.NamespaceScan.Ns;
 import io.linuxns.cli.NamespaceScan.Proc;
 import io.linuxns.net.RtNetlink;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -58,9 +57,6 @@ final class LsCommand implements Callable<Integer> {
     }
 
     private enum Tree { NONE, PROCESS, OWNER, PARENT }
-
-    @Mixin
-    DebugOption debug;
 
     @Spec
     CommandSpec spec;

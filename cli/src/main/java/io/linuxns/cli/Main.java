@@ -21,8 +21,12 @@ import java.util.List;
 public final class Main implements Runnable {
     private static volatile boolean debug;
 
-    @CommandLine.Mixin
-    DebugOption debugOption;
+    /** {@code --debug}, inherited by every subcommand: stack traces with errors. */
+    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the stack trace of an error, not only its message.")
+    void setDebugOption(boolean on) {
+        debug = on;
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

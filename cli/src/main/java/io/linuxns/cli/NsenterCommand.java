@@ -5,7 +5,6 @@ import io.linuxns.NamespaceException;
 import io.linuxns.NamespaceType;
 import io.linuxns.NamespacedProcessBuilder;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -30,24 +29,25 @@ import java.util.concurrent.Callable;
  * its mount namespace, entered with {@code -m}); {@code -F} is accepted but linuxns always starts a
  * new process; {@code -Z} is refused (no SELinux support).
  */
-@Command(name = "nsenter", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "nsenter", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = NamespaceOptions.Transformer.class,
         description = {"Run a program in the namespaces of another process, like nsenter(1).",
                 "With -t PID a type option enters that process's namespace; with =FILE (for example"
                         + " --net=/run/netns/NAME) the namespace file FILE."},
         footer = {"", "Examples:", "  linuxns nsenter -t 1234 -u hostname", "  linuxns nsenter -t 1234 -a sh",
                 "  linuxns nsenter --net=/run/netns/blue ip link"})
-final class NsenterCommand implements Callable<Integer> {
-    @Mixin
-    DebugOption debug;
+final class NsenterCommand implements Callable<Integer>, NamespaceOptions.Holder {
+    final NamespaceOptions namespaces = new NamespaceOptions(NamespaceOptions.Style.NSENTER);
+
+    @Override
+    public NamespaceOptions namespaces() {
+        return namespaces;
+    }
 
     @Option(names = {"-t", "--target"}, paramLabel = "PID", converter = UsageErrors.Pid.class, description = "Target process to get namespaces from.")
     Long target;
 
     @Option(names = {"-a", "--all"}, description = "Enter every namespace of the target that differs from ours.")
     boolean all;
-
-    @Mixin
-    NamespaceOptions namespaces;
 
     @Option(names = "--preserve-credentials", description = "Keep the uid and gid when entering a user namespace (default: become 0 inside, as nsenter).")
     boolean preserveCredentials;
@@ -123,7 +123,7 @@ final class NsenterCommand implements Callable<Integer> {
                 }
             }
             // Nothing to enter is not an error for nsenter(1) either: the command just runs.
-            NamespacedProcessBuilder b = new NamespacedProcessBuilder(command.isEmpty() ? List.of(UnshareCommand.defaultShell()) : command);
+            NamespacedProcessBuilder b = new NamespacedProcessBuilder(command.isEmpty() ? List.of(Programs.defaultShell()) : command);
             b.join(handles.toArray(Namespace[]::new)).preserveCredentials(preserveCredentials);
             boolean joinsMount = handles.stream().anyMatch(ns -> ns.type() == NamespaceType.MOUNT);
             checkRoot(joinsMount);

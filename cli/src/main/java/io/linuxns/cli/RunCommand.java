@@ -3,7 +3,6 @@ package io.linuxns.cli;
 import io.linuxns.NamespaceType;
 import io.linuxns.NamespacedProcessBuilder;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,9 +25,6 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:", "  linuxns run", "  linuxns run --rootfs /tmp/rootfs -- sh -c 'hostname; ls /'",
                 "  linuxns run --bind /etc:/mnt/etc:ro -e GREETING=hi -- sh -c 'echo $GREETING'"})
 final class RunCommand implements Callable<Integer> {
-    @Mixin
-    DebugOption debug;
-
     @Option(names = "--rootfs", paramLabel = "DIR", description = "Make DIR the root file system (pivot_root); it needs an empty /proc directory.")
     Path rootfs;
 
@@ -70,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
             BindSpec bind = BindSpec.parse(spec);
             b.bind(bind.source(), bind.target(), bind.readOnly());
         }
-        for (Path t : tmpfs) b.tmpfs(absoluteInside(t, "--tmpfs"));
+        for (Path t : tmpfs) b.tmpfs(Programs.absoluteInside(t, "--tmpfs"));
         // proc last: a --bind or --tmpfs on / or /proc must not cover it.
         b.mountProc();
         for (String kv : env) {
@@ -78,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
             if (eq <= 0) throw CliException.usage("--env wants K=V, got \"" + kv + "\"");
             b.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        if (workdir != null) b.directory(rootfs != null ? absoluteInside(workdir, "--workdir") : workdir.toAbsolutePath());
+        if (workdir != null) b.directory(rootfs != null ? Programs.absoluteInside(workdir, "--workdir") : workdir.toAbsolutePath());
         try {
             return ChildRunner.run(b);
         } finally {
@@ -89,11 +85,6 @@ final class RunCommand implements Callable<Integer> {
                 System.err.println("linuxns: warning: network teardown: " + e.getMessage());
             }
         }
-    }
-
-    static Path absoluteInside(Path p, String option) throws CliException {
-        if (!p.isAbsolute()) throw CliException.usage(option + " wants an absolute path inside the container, got \"" + p + "\"");
-        return p.normalize();
     }
 
     /** {@code SRC:DST[:ro]}: a host path, a path inside, and optionally read-only. */
@@ -107,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
                 throw CliException.usage("--bind wants SRC:DST or SRC:DST:ro, got \"" + spec + "\"");
             }
             if (parts[0].isEmpty() || parts[1].isEmpty()) throw CliException.usage("--bind wants SRC:DST[:ro], got \"" + spec + "\"");
-            return new BindSpec(Path.of(parts[0]).toAbsolutePath().normalize(), absoluteInside(Path.of(parts[1]), "--bind"), ro);
+            return new BindSpec(Path.of(parts[0]).toAbsolutePath().normalize(), Programs.absoluteInside(Path.of(parts[1]), "--bind"), ro);
         }
     }
 }

@@ -8,7 +8,6 @@ import io.linuxns.NamespacedProcessBuilder;
 import io.linuxns.Propagation;
 import io.linuxns.SetGroups;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -30,18 +29,19 @@ import java.util.concurrent.Callable;
  * killed by a signal gives exit status 128+N instead of re-raising the signal. As {@code unshare --fork},
  * linuxns ignores SIGINT and SIGTERM while the program runs unless {@code --forward-signals} is given.
  */
-@Command(name = "unshare", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "unshare", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = NamespaceOptions.Transformer.class,
         description = {"Run a program with some namespaces unshared from the parent, like unshare(1).",
                 "With =FILE a namespace is persisted on FILE (a bind mount; remove it with umount FILE).",
                 "linuxns always forks: with -p the program is PID 1 of the new PID namespace."},
         footer = {"", "Examples:", "  linuxns unshare -r id -u", "  linuxns unshare -u sh -c 'hostname x; hostname'",
                 "  linuxns unshare -pf --mount-proc -r ps"})
-final class UnshareCommand implements Callable<Integer> {
-    @Mixin
-    DebugOption debug;
+final class UnshareCommand implements Callable<Integer>, NamespaceOptions.Holder {
+    final NamespaceOptions namespaces = new NamespaceOptions(NamespaceOptions.Style.UNSHARE);
 
-    @Mixin
-    UnshareNamespaceOptions namespaces;
+    @Override
+    public NamespaceOptions namespaces() {
+        return namespaces;
+    }
 
     @Option(names = {"-f", "--fork"}, description = "Accepted for compatibility: the program always runs in a new process.")
     boolean fork;
@@ -83,8 +83,9 @@ final class UnshareCommand implements Callable<Integer> {
             + " (same as --map-users=subids --map-groups=subids; implies -U).")
     boolean mapSubids;
 
-    @Option(names = "--setgroups", paramLabel = "allow|deny", description = "Allow or deny setgroups(2) in the new user namespace.")
-    String setgroups;
+    @Option(names = "--setgroups", paramLabel = "allow|deny", converter = NamedValues.SetGroupsValue.class,
+            description = "Allow or deny setgroups(2) in the new user namespace.")
+    SetGroups setgroups;
 
     @Option(names = "--forward-signals", description = "Pass SIGTERM on to the program (without it linuxns ignores SIGINT and SIGTERM,"
             + " as unshare --fork does).")
@@ -105,9 +106,9 @@ final class UnshareCommand implements Callable<Integer> {
             description = "Mount a new proc file system on DIR (default /proc) first (implies -m).")
     String mountProc;
 
-    @Option(names = "--propagation", paramLabel = "private|shared|slave|unchanged",
+    @Option(names = "--propagation", paramLabel = "private|shared|slave|unchanged", converter = NamedValues.PropagationValue.class,
             description = "Propagation of / in the new mount namespace (default private).")
-    String propagation;
+    Propagation propagation;
 
     @Option(names = {"-R", "--root"}, paramLabel = "DIR", description = "Make DIR the root directory (pivot_root in a new mount namespace; implies -m).")
     Path root;
@@ -127,13 +128,13 @@ final class UnshareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<NamespaceType, Optional<Path>> selected = namespaces.selected();
-        NamespacedProcessBuilder b = new NamespacedProcessBuilder(command.isEmpty() ? List.of(defaultShell()) : command);
+        NamespacedProcessBuilder b = new NamespacedProcessBuilder(command.isEmpty() ? List.of(Programs.defaultShell()) : command);
         b.unshare(selected.keySet());
         idMaps(b);
         mounts(b);
         clockOffsets(b);
         if (killChild != null) b.dieWithParent(killChild.isEmpty() ? 9 : Signals.parse(killChild));
-        if (wd != null) b.directory(root != null ? RunCommand.absoluteInside(wd, "--wd") : wd.toAbsolutePath());
+        if (wd != null) b.directory(root != null ? Programs.absoluteInside(wd, "--wd") : wd.toAbsolutePath());
         persist(b, selected);
         environment(b);
         return ChildRunner.run(b, forwardSignals ? ChildRunner.Signals.FORWARD : ChildRunner.Signals.IGNORE);
@@ -164,11 +165,6 @@ final class UnshareCommand implements Callable<Integer> {
         }
         env.clear();
         env.putAll(kept);
-    }
-
-    static String defaultShell() {
-        String shell = System.getenv("SHELL");
-        return shell == null || shell.isEmpty() ? "/bin/sh" : shell;
     }
 
     private void idMaps(NamespacedProcessBuilder b) throws CliException {
@@ -203,13 +199,8 @@ final class UnshareCommand implements Callable<Integer> {
             gids.add(range("--map-subids", "subids", false));
         }
 
-        SetGroups sg = null;
-        if (setgroups != null) {
-            sg = switch (setgroups) {
-                case "allow" -> SetGroups.ALLOW;
-                case "deny" -> SetGroups.DENY;
-                default -> throw CliException.usage("unsupported --setgroups argument '" + setgroups + "' (use allow or deny)");
-            };
+        SetGroups sg = setgroups;
+        if (sg != null) {
             if (sg == SetGroups.ALLOW && innerGid != null && gid != 0) {
                 throw CliException.usage("options --setgroups=allow and --map-group are mutually exclusive");
             }
@@ -233,15 +224,7 @@ final class UnshareCommand implements Callable<Integer> {
     }
 
     private void mounts(NamespacedProcessBuilder b) throws CliException {
-        if (propagation != null) {
-            b.propagation(switch (propagation) {
-                case "private" -> Propagation.PRIVATE;
-                case "shared" -> Propagation.SHARED;
-                case "slave" -> Propagation.SLAVE;
-                case "unchanged" -> Propagation.UNCHANGED;
-                default -> throw CliException.usage("unsupported propagation mode: " + propagation);
-            });
-        }
+        if (propagation != null) b.propagation(propagation);
         if (root != null) {
             b.unshare(NamespaceType.MOUNT);
             b.rootfs(root.toAbsolutePath().normalize());
@@ -249,7 +232,7 @@ final class UnshareCommand implements Callable<Integer> {
         if (mountProc != null) {
             b.unshare(NamespaceType.MOUNT);
             Path dir = mountProc.isEmpty() ? Path.of("/proc") : Path.of(mountProc);
-            b.mountProc(root != null ? RunCommand.absoluteInside(dir, "--mount-proc") : dir.toAbsolutePath());
+            b.mountProc(root != null ? Programs.absoluteInside(dir, "--mount-proc") : dir.toAbsolutePath());
         }
     }
 
