@@ -41,18 +41,31 @@ import java.util.concurrent.Callable;
 final class LsCommand implements Callable<Integer> {
     /** The columns of lsns, with how it aligns them and whether JSON shows them as numbers. */
     enum Column {
-        NS(10, true, true), TYPE(5, false, false), PATH(0, false, false), NPROCS(5, true, true), PID(5, true, true),
-        PPID(5, true, true), COMMAND(0, false, false), UID(0, true, true), USER(0, false, false), NETNSID(0, true, false),
-        NSFS(0, false, false), PNS(10, true, true), ONS(10, true, true);
+        NS(10, true, true, "the namespace's inode number"),
+        TYPE(5, false, false, "the namespace's type: mnt, net, ipc, user, pid, uts, cgroup, time"),
+        PATH(0, false, false, "a /proc path that names the namespace"),
+        NPROCS(5, true, true, "how many processes are in the namespace"),
+        PID(5, true, true, "the lowest pid of a process in the namespace"),
+        PPID(5, true, true, "the parent pid of that process"),
+        COMMAND(0, false, false, "that process's command line"),
+        UID(0, true, true, "that process's uid"),
+        USER(0, false, false, "that process's user name"),
+        NETNSID(0, true, false, "the id the network namespace has in ours (rtnetlink's netnsid)"),
+        NSFS(0, false, false, "where the namespace is bind-mounted (ip netns add and the like)"),
+        PNS(10, true, true, "the inode number of the parent namespace"),
+        ONS(10, true, true, "the inode number of the owning user namespace");
 
         /** lsns's width hint: the width of a column whose cells are wider than its header but narrower than this. */
         final int hint;
         final boolean right, number;
+        /** What {@code --list-columns} says of it. */
+        final String description;
 
-        Column(int hint, boolean right, boolean number) {
+        Column(int hint, boolean right, boolean number, String description) {
             this.hint = hint;
             this.right = right;
             this.number = number;
+            this.description = description;
         }
     }
 
@@ -72,6 +85,9 @@ final class LsCommand implements Callable<Integer> {
 
     @Option(names = "--output-all", description = "All columns.")
     boolean outputAll;
+
+    @Option(names = {"-H", "--list-columns"}, description = "List the columns: name, JSON type, what it shows (with -r or -J too), and exit.")
+    boolean listColumns;
 
     @Option(names = {"-n", "--noheadings"}, description = "No header line.")
     boolean noHeadings;
@@ -114,6 +130,10 @@ final class LsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (listColumns) {
+            printColumns(spec.commandLine().getOut());
+            return 0;
+        }
         Set<NamespaceType> wanted = EnumSet.noneOf(NamespaceType.class);
         for (String t : types) {
             wanted.add(NamespaceType.ofProcName(t).orElseThrow(() -> CliException.usage("unknown namespace type: " + t)));
@@ -361,6 +381,37 @@ final class LsCommand implements Callable<Integer> {
             out.add(cells);
             flatten(n.children(), true, nested ? indent + (last ? "  " : "│ ") : "", columns, treeColumn, out);
         }
+    }
+
+    /** {@code --list-columns}, laid out as lsns's: the name right-aligned, its JSON type, its description. */
+    private void printColumns(PrintWriter out) {
+        if (json) {
+            out.println("{");
+            out.println("   \"lsns-columns\": [");
+            Column[] all = Column.values();
+            for (int i = 0; i < all.length; i++) {
+                Column c = all[i];
+                out.println("      {");
+                out.println("         \"holder\": " + Json.string(c.name()) + ",");
+                out.println("         \"type\": " + Json.string(jsonType(c)) + ",");
+                out.println("         \"description\": " + Json.string(c.description));
+                out.println("      }" + (i < all.length - 1 ? "," : ""));
+            }
+            out.println("   ]");
+            out.println("}");
+        } else {
+            int width = 0;
+            for (Column c : Column.values()) width = Math.max(width, c.name().length());
+            for (Column c : Column.values()) {
+                if (raw) out.println(c.name() + " " + jsonType(c) + " " + rawEncode(c.description));
+                else out.println(" ".repeat(width - c.name().length()) + c.name() + " " + String.format("%-9s", jsonType(c)) + " " + c.description);
+            }
+        }
+        out.flush();
+    }
+
+    private static String jsonType(Column c) {
+        return c.number ? "<integer>" : "<string>";
     }
 
     /** libsmartcols's raw encoding: bytes that are not printable ASCII, space and backslash as \xNN. */

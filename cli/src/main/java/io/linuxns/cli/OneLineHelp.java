@@ -30,8 +30,12 @@ final class OneLineHelp {
 
     private static String synopsis(Help help) {
         CommandSpec spec = help.commandSpec();
-        String operands = spec.positionalParameters().isEmpty() ? ""
-                : " [" + spec.positionalParameters().get(0).paramLabel() + " [ARGUMENT...]]";
+        String operands = "";
+        if (!spec.positionalParameters().isEmpty()) {
+            CommandLine.Model.PositionalParamSpec p = spec.positionalParameters().get(0);
+            // A program takes arguments; ls's NAMESPACE is one word.
+            operands = " [" + p.paramLabel() + (p.arity().max() > 1 ? " [ARGUMENT...]]" : "]");
+        }
         return " linuxns " + spec.name() + " [options]" + operands + System.lineSeparator() + System.lineSeparator();
     }
 

@@ -118,6 +118,21 @@ class ParsingTest {
         }
     }
 
+    @Test
+    void lsListColumnsNamesEveryColumnWithItsJsonType() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        assertEquals(0, cl.execute("ls", "-H"));
+        List<String> lines = out.toString().lines().toList();
+        assertEquals(LsCommand.Column.values().length, lines.size(), out::toString);
+        assertTrue(lines.get(0).startsWith("     NS <integer> "), out::toString);
+        assertTrue(lines.contains(lines.stream().filter(l -> l.startsWith("COMMAND <string>  ")).findFirst().orElse("missing COMMAND")), out::toString);
+        out.getBuffer().setLength(0);
+        assertEquals(0, cl.execute("ls", "--list-columns", "--raw"));
+        assertTrue(out.toString().startsWith("NS <integer> the\\x20namespace's"), out::toString);
+    }
+
     private static <T> T parse(T command, String... args) {
         CommandLine cl = new CommandLine(command);
         cl.setStopAtPositional(true);
