@@ -224,7 +224,7 @@ class JfrEventsTest {
         Request request = new Request(
                 new Request.Exec(List.of("true"), null, Map.of()),
                 new Request.Streams(new ProcessBuilder.Redirect[] {ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT,
-                        ProcessBuilder.Redirect.INHERIT}, false, Map.of()),
+                        ProcessBuilder.Redirect.INHERIT}, false, Map.of(), false),
                 new Request.Namespaces(EnumSet.of(NamespaceType.UTS), List.of(), false, null, null, false, null),
                 new Request.IdMaps(List.of(), List.of(), null),
                 new Request.Filesystem(null, List.of(), null),
