@@ -104,7 +104,9 @@ public final class Main implements Runnable {
     static CommandLine commandLine(String only) {
         CommandLine cl = new CommandLine(new Main());
         for (String name : SUBCOMMANDS) {
-            if (only == null || only.equals(name)) cl.addSubcommand(name, newSubcommand(name));
+            // A CommandLine of its own: picocli runs a command's model transformer (NamespaceOptions)
+            // only in the constructor a caller calls, never for an object added as a subcommand.
+            if (only == null || only.equals(name)) cl.addSubcommand(name, new CommandLine(newSubcommand(name)));
         }
         // util-linux style: everything from the first operand on is the command and its arguments.
         cl.setStopAtPositional(true);

@@ -43,7 +43,7 @@ class SubcommandsTest {
         StringWriter err = new StringWriter();
         one.setErr(new PrintWriter(err));
         assertEquals(ExitCodes.USAGE, one.execute("unshare", "--no-such-option", "true"));
-        assertTrue(err.toString().startsWith("linuxns: Unknown option: '--no-such-option'"), err::toString);
+        assertTrue(err.toString().startsWith("linuxns: unrecognized option '--no-such-option'"), err::toString);
     }
 
     @Test
