@@ -26,7 +26,10 @@
 #                           8 = a result other than args[5] is a failure (errno 0)
 #                           (a step with flag 4 or 8 has at most five arguments),
 #                           16 << i (i = 0..4) = args[i] is the address of a result stored
-#                           before (a descriptor the helper opened): the value there is passed
+#                           before (a descriptor the helper opened): the value there is passed,
+#                           512 = only a failure with errno args[5] goes on with the next step;
+#                           any other failure skips the next step (with flag 1) or is reported
+#                           (a step with flag 512 has at most five arguments and no flag 4 or 8)
 #            +8 u64 syscall number
 #            +16 u64 args[6]
 #
@@ -113,9 +116,18 @@ no_errno:
     jmp report
 
 failed:
+    neg rax                     # rax = errno
+    test dword ptr [r13+4], 512
+    jz 6f
+    cmp rax, [r13+56]           # flag 512: errno args[5] goes on with the next step (the
+    je advance                  # /bin/sh fallback for ENOEXEC), any other skips it or is reported
     test dword ptr [r13+4], 1
+    jz report
+    inc r12
+    add r13, 64
+    jmp advance
+6:  test dword ptr [r13+4], 1
     jnz advance
-    neg rax
 
 report:                         # rax = errno: write {base + step, errno}, exit_group(127)
     push rax

@@ -304,6 +304,55 @@ class ProcessSemanticsTest {
         }
     }
 
+    // ---- a script without "#!" ----------------------------------------------------------------
+
+    /** ProcessBuilder (and execvp) run a file the kernel refuses with ENOEXEC through /bin/sh, argv {"/bin/sh", file, args...}. */
+    @Test
+    void aScriptWithoutAShebangRunsWithBinShLikeTheJdk(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path script = tmp.resolve("plain");
+        Files.writeString(script, "echo \"$0|$1|$2|$#\"\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Process jdk = new ProcessBuilder(script.toString(), "a b", "c").start();
+        String reference = new String(jdk.getInputStream().readAllBytes());
+        assertEquals(0, jdk.waitFor());
+        assertEquals(script + "|a b|c|2\n", reference, "the JDK's answer");
+        // The direct path (no helper), and the helper's.
+        for (NamespacedProcessBuilder b : List.of(new NamespacedProcessBuilder(script.toString(), "a b", "c"),
+                new NamespacedProcessBuilder(script.toString(), "a b", "c").unshare(NamespaceType.UTS).hostname("box"))) {
+            Process p = b.start();
+            assertEquals(reference, new String(p.getInputStream().readAllBytes()));
+            assertEquals(0, p.waitFor());
+        }
+        // Any other failure is the command's own, not given to the shell.
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        ExecFailedException e = assertThrows(ExecFailedException.class, () -> new NamespacedProcessBuilder(script.toString()).start());
+        assertEquals(13, e.errno(), "EACCES: " + e.getMessage());
+        assertFalse(e.getMessage().contains("/bin/sh"), e.getMessage());
+    }
+
+    /**
+     * In a PATH search the first file found is run, with /bin/sh if it has no "#!": the search
+     * does not skip it for a later candidate. With a mount the child sees other files than the
+     * caller, so every PATH entry becomes a candidate that the child tries in order.
+     */
+    @Test
+    void aScriptWithoutAShebangFoundFirstOnThePathIsTheOneRun(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        assumeTrue(TestSupport.isRoot(), "a mount namespace");
+        Path first = Files.createDirectories(tmp.resolve("first"));
+        Path second = Files.createDirectories(tmp.resolve("second"));
+        var exec = java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x");
+        Files.writeString(first.resolve("tool"), "echo \"first $1\"\n");
+        Files.setPosixFilePermissions(first.resolve("tool"), exec);
+        Files.writeString(second.resolve("tool"), "#!/bin/sh\necho \"second $1\"\n");
+        Files.setPosixFilePermissions(second.resolve("tool"), exec);
+        NamespacedProcessBuilder b = new NamespacedProcessBuilder("tool", "x").unshare(NamespaceType.MOUNT).tmpfs(tmp.resolve("empty"));
+        Files.createDirectories(tmp.resolve("empty"));
+        b.environment().put("PATH", tmp.resolve("none") + ":" + first + ":" + second);
+        Process p = b.start();
+        assertEquals("first x\n", new String(p.getInputStream().readAllBytes()));
+        assertEquals(0, p.waitFor());
+    }
+
     // ---- passFd -------------------------------------------------------------------------------
 
     @Test

@@ -35,6 +35,13 @@ final class ChildProgram {
     /** Any result but args[5] is a failure (a check: the parent is still there). */
     static final int EXPECT_RESULT = 8;
 
+    /**
+     * Only a failure with errno args[5] goes on with the next step; any other failure skips the
+     * next step (with {@link #IGNORE_FAILURE}) or ends the child. A command's execve uses it to
+     * run the file with /bin/sh on ENOEXEC.
+     */
+    static final int NEXT_ONLY_ON_ERRNO = 512;
+
     /** args[i] is the address of a result stored before (by a {@link #STORE_RESULT} step): its value is passed. */
     static int loadArg(int i) {
         if (i < 0 || i > 4) throw new IllegalArgumentException("args[0..4] only");

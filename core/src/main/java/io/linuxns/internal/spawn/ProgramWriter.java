@@ -6,6 +6,7 @@ import io.linuxns.Namespace;
 import io.linuxns.NamespaceType;
 import io.linuxns.Propagation;
 import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Errno;
 import io.linuxns.internal.Flags;
 
 import java.lang.foreign.MemorySegment;
@@ -32,6 +33,9 @@ import static io.linuxns.internal.spawn.ChildProgram.ZERO_FAILS;
 final class ProgramWriter {
     /** Signals an init or forwarder passes on to the command (HUP INT QUIT USR1 USR2 TERM WINCH), and SIGCHLD to reap. */
     static final int[] FORWARDED = {1, 2, 3, 10, 12, 15, 28, 17};
+
+    /** The shell that runs a file without "#!", as in the JDK's childproc.c and glibc's execvp. */
+    private static final String SHELL = "/bin/sh";
 
     /** The descriptors the children use, as numbered in the parent (the children inherit the numbers). */
     record ChildFds(int error, int syncRead, int readyWrite, Stdio stdio, Map<Integer, Integer> passFds,
@@ -481,9 +485,26 @@ final class ProgramWriter {
         long envp = p.cstringArray(env);
         for (int i = 0; i < candidates.size(); i++) {
             String c = candidates.get(i);
-            p.syscall("execute " + c, "execve(\"" + c + "\")", i < candidates.size() - 1 ? IGNORE_FAILURE : 0,
-                    LinuxNs.SYS_execve(), p.cstring(c), argv, envp);
+            int last = i < candidates.size() - 1 ? IGNORE_FAILURE : 0;
+            long file = p.cstring(c);
+            p.syscall("execute " + c, "execve(\"" + c + "\")", last | ChildProgram.NEXT_ONLY_ON_ERRNO,
+                    LinuxNs.SYS_execve(), file, argv, envp, 0, 0, Errno.ENOEXEC);
+            p.syscall("execute " + c + " with " + SHELL, "execve(\"" + SHELL + "\", {\"" + SHELL + "\", \"" + c + "\", ...})", last,
+                    LinuxNs.SYS_execve(), p.cstring(SHELL), shellArgv(c), envp);
         }
+    }
+
+    /**
+     * As ProcessBuilder and execvp(3) do for a file the kernel cannot execute (ENOEXEC: a script
+     * without "#!"): /bin/sh runs it, with argv {"/bin/sh", file, arguments...}.
+     */
+    private long shellArgv(String file) {
+        List<String> command = r.exec().command();
+        List<String> argv = new ArrayList<>(command.size() + 1);
+        argv.add(SHELL);
+        argv.add(file);
+        argv.addAll(command.subList(1, command.size()));
+        return p.cstringArray(argv);
     }
 
     private long cstr(String s) {

@@ -77,7 +77,8 @@ class ProgramOrderTest {
         Request r = request(Set.of(), List.of(), null, List.of(), false, 0, false);
         assertTrue(Spawner.Plan.of(r).direct);
         assertTrue((Spawner.Plan.of(r).cloneFlags & io.linuxns.bindings.LinuxNs.CLONE_CLEAR_SIGHAND()) != 0);
-        assertEquals(List.of("rt_sigprocmask", "close_range", "rt_sigprocmask", "execve"), calls(r));
+        assertEquals(List.of("rt_sigprocmask", "close_range", "rt_sigprocmask", "execve", "execve"), calls(r),
+                "the command, then /bin/sh for it on ENOEXEC");
     }
 
     /** A working directory goes through the helper: a chdir onto a hung mount must not hold the origin thread. */
