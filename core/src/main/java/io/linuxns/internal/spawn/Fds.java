@@ -23,6 +23,19 @@ final class Fds {
         return p;
     }
 
+    /**
+     * {@code fd} itself when it is above stderr, else a close-on-exec copy above it, tracked, and
+     * the original closed: with the JVM's stdin, stdout or stderr closed, a descriptor the child
+     * needs can get number 0-2, where the child's stdio set-up would overwrite it or the
+     * command would inherit it.
+     */
+    int aboveStdio(int fd) throws NamespaceException {
+        if (fd < 0 || fd > 2) return fd;
+        int moved = add(Native.dupCloexecAtLeast(fd, 3));
+        close(fd);
+        return moved;
+    }
+
     void close(int fd) {
         if (fd >= 0 && open.remove(fd)) Native.close(fd);
     }

@@ -437,7 +437,13 @@ final class ProgramWriter {
     private void stdio(Stdio stdio, boolean helpersOwn) {
         int[] ends = stdio.childEnds();
         for (int i = 0; i < 3; i++) {
-            if (ends[i] >= 0) p.syscall("set up stdio", "dup2(" + ends[i] + ", " + i + ")", 0, LinuxNs.SYS_dup2(), ends[i], i);
+            if (ends[i] == i) {
+                // With the JVM's own descriptor i closed, the end got number i: dup2(i, i) would do
+                // nothing and leave it close-on-exec, so the command would lose it.
+                p.syscall("set up stdio", "fcntl(" + i + ", F_SETFD, 0)", 0, LinuxNs.SYS_fcntl(), i, LinuxNs.F_SETFD(), 0);
+            } else if (ends[i] >= 0) {
+                p.syscall("set up stdio", "dup2(" + ends[i] + ", " + i + ")", 0, LinuxNs.SYS_dup2(), ends[i], i);
+            }
         }
         if (stdio.mergeErrorIntoOutput()) p.syscall("send stderr to stdout", "dup2(1, 2)", 0, LinuxNs.SYS_dup2(), 1, 2);
         if (!r.streams().inheritDescriptors()) {

@@ -49,6 +49,10 @@ public final class Spawner {
             int[] err = fds.pipe();
             int[] sync = plan.trampolineWaits || plan.helperSync ? fds.pipe() : null;
             int[] ready = plan.helperSync ? fds.pipe() : null;
+            // The children's ends never at 0-2 (a closed stdio of the JVM's): stdio would overwrite them, or the command inherit them.
+            err[1] = fds.aboveStdio(err[1]);
+            if (sync != null) sync[0] = fds.aboveStdio(sync[0]);
+            if (ready != null) ready[1] = fds.aboveStdio(ready[1]);
             int cgroupFd = r.namespaces().cgroup() == null ? -1
                     : fds.add(Native.open(r.namespaces().cgroup().toString(), LinuxNs.O_RDONLY() | LinuxNs.O_DIRECTORY() | LinuxNs.O_CLOEXEC(), 0));
             // Our own copies of the joined namespaces' descriptors: a handle closed by another
@@ -78,7 +82,7 @@ public final class Spawner {
                     }
                 }
                 if (helper.address() != image.programAddress()) throw new AssertionError("the helper's program must start its page");
-                imageFd = fds.add(image.seal(plan.helperName()));
+                imageFd = fds.aboveStdio(fds.add(image.seal(plan.helperName())));
                 ProgramWriter.trampoline(trampoline, r, plan, childFds.withImage(imageFd));
             }
             trampoline.encode(err[1]);

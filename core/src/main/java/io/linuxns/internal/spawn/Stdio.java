@@ -31,6 +31,12 @@ record Stdio(int[] childEnds, int[] parentEnds, boolean mergeErrorIntoOutput) {
                         LinuxNs.O_WRONLY() | LinuxNs.O_CREAT() | LinuxNs.O_APPEND() | LinuxNs.O_CLOEXEC(), 0666));
             }
         }
+        // An end already at its own number stays (the child clears its close-on-exec flag); one at
+        // another stdio number would be overwritten by the dup2 of an earlier stream: ends that
+        // land there when the JVM's stdio is closed move above stderr.
+        for (int i = 0; i < 3; i++) {
+            if (child[i] != i) child[i] = fds.aboveStdio(child[i]);
+        }
         return new Stdio(child, parent, r.streams().redirectErrorStream());
     }
 
