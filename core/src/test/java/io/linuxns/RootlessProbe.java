@@ -96,7 +96,7 @@ public final class RootlessProbe {
 
         TestSupport.warmUp();
         var fds = TestSupport.openFds();
-        List<String> failures = SpawnStressTest.stress(Integer.getInteger("linuxns.stress.spawns", 300) / 3, false);
+        List<String> failures = SpawnStressTest.stress(Integer.getInteger("linuxns.stress.spawns", 100));
         out("stress", failures.isEmpty() ? "ok" : String.join("; ", failures));
         java.util.Set<String> added = TestSupport.newFds(fds);
         out("fds", added.isEmpty() ? "same" : "new " + added);
