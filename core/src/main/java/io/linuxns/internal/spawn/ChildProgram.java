@@ -135,6 +135,20 @@ final class ChildProgram {
         return array.address();
     }
 
+    /** NUL-terminated copies of {@code strings} in the program's memory: their addresses. */
+    long[] cstrings(List<String> strings) {
+        long[] a = new long[strings.size()];
+        for (int i = 0; i < a.length; i++) a[i] = cstring(strings.get(i));
+        return a;
+    }
+
+    /** A NULL-terminated array of the given pointers (C strings made before, shared). */
+    long pointerArray(long... pointers) {
+        MemorySegment array = memory.allocate(ADDRESS.byteSize() * (pointers.length + 1), ADDRESS.byteAlignment());
+        for (int i = 0; i < pointers.length; i++) array.setAtIndex(JAVA_LONG, i, pointers[i]);
+        return array.address();
+    }
+
     /** A zeroed 8-byte slot for a {@link #STORE_RESULT} step. */
     MemorySegment slot() {
         return memory.allocate(8, 8);

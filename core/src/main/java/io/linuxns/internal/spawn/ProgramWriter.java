@@ -485,7 +485,9 @@ final class ProgramWriter {
     }
 
     private void exec(List<String> candidates) {
-        long argv = p.cstringArray(r.exec().command());
+        long[] args = p.cstrings(r.exec().command());
+        long argv = p.pointerArray(args);
+        long shell = p.cstring(SHELL);
         List<String> env = new ArrayList<>(r.exec().environment().size());
         for (Map.Entry<String, String> e : r.exec().environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
         long envp = p.cstringArray(env);
@@ -496,7 +498,7 @@ final class ProgramWriter {
             p.syscall("execute " + c, "execve(\"" + c + "\")", last | ChildProgram.NEXT_ONLY_ON_ERRNO,
                     LinuxNs.SYS_execve(), file, argv, envp, 0, 0, Errno.ENOEXEC);
             p.syscall("execute " + c + " with " + SHELL, "execve(\"" + SHELL + "\", {\"" + SHELL + "\", \"" + c + "\", ...})", last,
-                    LinuxNs.SYS_execve(), p.cstring(SHELL), shellArgv(c), envp);
+                    LinuxNs.SYS_execve(), shell, shellArgv(shell, file, args), envp);
         }
     }
 
@@ -504,13 +506,12 @@ final class ProgramWriter {
      * As ProcessBuilder and execvp(3) do for a file the kernel cannot execute (ENOEXEC: a script
      * without "#!"): /bin/sh runs it, with argv {"/bin/sh", file, arguments...}.
      */
-    private long shellArgv(String file) {
-        List<String> command = r.exec().command();
-        List<String> argv = new ArrayList<>(command.size() + 1);
-        argv.add(SHELL);
-        argv.add(file);
-        argv.addAll(command.subList(1, command.size()));
-        return p.cstringArray(argv);
+    private long shellArgv(long shell, long file, long[] args) {
+        long[] argv = new long[args.length + 1];
+        argv[0] = shell;
+        argv[1] = file;
+        System.arraycopy(args, 1, argv, 2, args.length - 1); // the arguments' strings are shared with the command's argv
+        return p.pointerArray(argv);
     }
 
     private long cstr(String s) {
