@@ -493,11 +493,11 @@ final class ProgramWriter {
         long envp = p.cstringArray(env);
         for (int i = 0; i < candidates.size(); i++) {
             String c = candidates.get(i);
-            int last = i < candidates.size() - 1 ? IGNORE_FAILURE : 0;
+            int ignore = i < candidates.size() - 1 ? IGNORE_FAILURE : 0; // all but the last may fail: the next is tried
             long file = p.cstring(c);
-            p.syscall("execute " + c, "execve(\"" + c + "\")", last | ChildProgram.NEXT_ONLY_ON_ERRNO,
+            p.syscall("execute " + c, "execve(\"" + c + "\")", ignore | ChildProgram.NEXT_ONLY_ON_ERRNO,
                     LinuxNs.SYS_execve(), file, argv, envp, 0, 0, Errno.ENOEXEC);
-            p.syscall("execute " + c + " with " + SHELL, "execve(\"" + SHELL + "\", {\"" + SHELL + "\", \"" + c + "\", ...})", last,
+            p.syscall("execute " + c + " with " + SHELL, "execve(\"" + SHELL + "\", {\"" + SHELL + "\", \"" + c + "\", ...})", ignore,
                     LinuxNs.SYS_execve(), shell, shellArgv(shell, file, args), envp);
         }
     }
