@@ -128,6 +128,8 @@ public final class SoakRun {
                     failures.add("spawn " + i + " (kind " + i % KINDS + "): " + e);
                 }
                 inFlight.remove(i);
+                // For long runs by hand: something to read while it runs, and after a crash.
+                if ((i + 1) % 1000 == 0) out("progress", (i + 1) + " started, " + failures.size() + " failures");
             }
         };
         List<Thread> spawners = new ArrayList<>();
