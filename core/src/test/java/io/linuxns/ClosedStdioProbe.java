@@ -23,6 +23,8 @@ import static java.lang.ProcessBuilder.Redirect;
  * to leave free, and records which are free.
  */
 public final class ClosedStdioProbe {
+    private ClosedStdioProbe() {}
+
     private static final MethodHandle CLOSE = Linker.nativeLinker().downcallHandle(
             Linker.nativeLinker().defaultLookup().find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 

@@ -40,6 +40,7 @@ import java.util.regex.Pattern;
  * through {@code cat}. Without root the namespaces are owned by a new user namespace.
  */
 public final class SoakRun {
+    private SoakRun() {}
 
     public static void main(String[] args) throws Exception {
         int spawns = Integer.parseInt(args[0]);
