@@ -65,6 +65,12 @@ public final class SoakRun {
         out("failures", String.valueOf(r.failures.size()));
         out("hangs", String.valueOf(r.hangs.size()));
         out("wallMs", String.valueOf(wallMs));
+        StringBuilder perKind = new StringBuilder();
+        for (int k = 0; k < KINDS; k++) {
+            long n = Math.max(1, KIND_COUNT.get(k));
+            perKind.append(k == 0 ? "" : " ").append(String.format("%.1f", KIND_NANOS.get(k) / 1e6 / n));
+        }
+        out("meanMsPerKind", perKind + " (plain, user+pid+uts, network, init+mount, pipes)");
         for (String f : r.failures.subList(0, Math.min(20, r.failures.size()))) out("failure", f);
         for (String h : r.hangs) out("hang", h);
         if (!r.hangs.isEmpty()) {
@@ -112,6 +118,15 @@ public final class SoakRun {
                     keep.add(new byte[1024 + (int) (k++ % 16384)]);
                     if (keep.size() > 3000) keep.clear();
                     if (k % 20000 == 0) System.gc();
+                    // A breath every ~9 MB: collections stay frequent (several a second), and
+                    // the spawns still get a share of a small machine's cores.
+                    if (k % 1000 == 0) {
+                        try {
+                            Thread.sleep(2);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
                 }
             }));
         }
@@ -121,9 +136,12 @@ public final class SoakRun {
         Runnable spawner = () -> {
             int i;
             while ((i = next.getAndIncrement()) < spawns) {
-                inFlight.put(i, System.nanoTime());
+                long since = System.nanoTime();
+                inFlight.put(i, since);
                 try {
                     String wrong = spawn(i, root, timeoutSeconds);
+                    KIND_NANOS.addAndGet(i % KINDS, System.nanoTime() - since);
+                    KIND_COUNT.incrementAndGet(i % KINDS);
                     if (wrong != null) failures.add("spawn " + i + " (kind " + i % KINDS + "): " + wrong);
                 } catch (Throwable e) {
                     failures.add("spawn " + i + " (kind " + i % KINDS + "): " + e);
@@ -158,6 +176,9 @@ public final class SoakRun {
     }
 
     private static final int KINDS = 5;
+    /** Time from start() to the output read, per kind: where a long run's time goes. */
+    private static final java.util.concurrent.atomic.AtomicLongArray KIND_NANOS = new java.util.concurrent.atomic.AtomicLongArray(KINDS);
+    private static final java.util.concurrent.atomic.AtomicLongArray KIND_COUNT = new java.util.concurrent.atomic.AtomicLongArray(KINDS);
     private static final String HUNG = "did not exit within";
 
     /** One spawn of kind {@code i % KINDS}; {@code null} if it did what it should, else what went wrong. */
