@@ -33,8 +33,8 @@ class SpawnStressTest {
     static final int SPAWNS = Integer.getInteger("linuxns.stress.spawns", 100);
 
     /**
-     * How much the warmed-up JVM's "Other" malloc may grow. Measured here: +4 KB after 50 and
-     * after 100 and 300 spawns under every collector. A leak of one 64-byte block per spawn is 625 KB
+     * How much the warmed-up JVM's "Other" malloc may grow. Measured here: +4 KB after 100, 300
+     * and 10,000 spawns under every collector. A leak of one 64-byte block per spawn is 625 KB
      * at 10,000; the library's per-spawn allocations are arenas of kilobytes, which 50 spawns
      * show already.
      */
