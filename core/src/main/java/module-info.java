@@ -10,7 +10,9 @@
  */
 module io.linuxns {
     requires io.linuxns.bindings;
-    requires jdk.jfr; // the linuxns.Spawn and linuxns.NamespaceEnter events
+    // The linuxns.Spawn and linuxns.NamespaceEnter events; static: a runtime without jdk.jfr
+    // (a jlink image) still runs the library, with no events.
+    requires static jdk.jfr;
     exports io.linuxns;
     exports io.linuxns.net;
 }

@@ -214,6 +214,26 @@ class JfrEventsTest {
     }
 
     /**
+     * A runtime without the jdk.jfr module (a jlink image of java.base) still spawns and makes
+     * executors: core requires jdk.jfr only statically and never touches it there. The image is
+     * linked from this JDK for the test.
+     */
+    @Test
+    void aRuntimeWithoutJfrStillSpawns(@TempDir Path dir) throws Exception {
+        Path home = Path.of(System.getProperty("java.home"));
+        Path image = dir.resolve("jre");
+        Process link = new ProcessBuilder(home.resolve("bin/jlink").toString(), "--add-modules", "java.base", "--output",
+                image.toString()).redirectErrorStream(true).start();
+        String linkOut = new String(link.getInputStream().readAllBytes());
+        assertEquals(0, link.waitFor(), "jlink of java.base failed:\n" + linkOut);
+        Process p = new ProcessBuilder(image.resolve("bin/java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), JfrOffProbe.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("probe done"), out);
+    }
+
+    /**
      * With no recording, the spawn hook allocates nothing: the event object and its strings exist
      * only for a recording. Counted with the thread's allocation counter around many calls.
      */

@@ -33,6 +33,17 @@ public final class Events {
 
     private Events() {}
 
+    /**
+     * Whether the runtime has the jdk.jfr module at all: a jlink'd image may leave it out, and
+     * core requires it only statically, so no class of jdk.jfr is touched without it.
+     */
+    private static final boolean JFR_PRESENT = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
+
+    /** {@return whether a recording could want events now} The Flight Recorder initialized. */
+    private static boolean recorderUp() {
+        return JFR_PRESENT && FlightRecorder.isInitialized();
+    }
+
     /** The spawn itself, as {@code Spawner::spawn}. */
     @FunctionalInterface
     public interface Spawn {
@@ -56,7 +67,7 @@ public final class Events {
      * @throws IOException what {@code spawner} throws, unchanged
      */
     public static NamespacedProcess spawn(Request request, Spawn spawner) throws IOException {
-        if (!FlightRecorder.isInitialized() || !Probes.SPAWN.isEnabled()) return spawner.spawn(request);
+        if (!recorderUp() || !Probes.SPAWN.isEnabled()) return spawner.spawn(request);
         SpawnEvent event = new SpawnEvent();
         event.begin();
         NamespacedProcess process;
@@ -110,7 +121,7 @@ public final class Events {
      * @return the event to pass to {@link #entered}, or {@code null} when no recording enables it
      */
     public static NamespaceEnterEvent beginEnter() {
-        if (!FlightRecorder.isInitialized() || !Probes.ENTER.isEnabled()) return null;
+        if (!recorderUp() || !Probes.ENTER.isEnabled()) return null;
         NamespaceEnterEvent event = new NamespaceEnterEvent();
         event.begin();
         return event;
