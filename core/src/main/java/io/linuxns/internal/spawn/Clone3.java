@@ -91,6 +91,10 @@ final class Clone3 {
         stack.set(JAVA_LONG, STACK_SIZE - 16, code.address() + ChildRoutine.CLONE_ENTRY);
         MemorySegment args = scratch.allocate(clone_args.layout().byteSize(), clone_args.layout().byteAlignment());
         MemorySegment pidfd = scratch.allocate(8, 8);
+        // Room for the cloning thread's own mask while it is changed: per spawn, so a program
+        // that spawns from thousands of short-lived threads keeps no memory for each (a bare
+        // address, as the origin threads get the rest).
+        MemorySegment saved = MemorySegment.ofAddress(scratch.allocate(sigset_t.layout()).address());
         pidfd.set(JAVA_INT, 0, -1);
         long all = flags | LinuxNs.CLONE_VM() | LinuxNs.CLONE_PIDFD() | (cgroupFd >= 0 ? LinuxNs.CLONE_INTO_CGROUP() : 0);
         clone_args.flags(args, all);
@@ -105,8 +109,8 @@ final class Clone3 {
         MemorySegment programAddress = MemorySegment.ofAddress(program);
 
         boolean here = CallerThread.mayClone(deathSignal);
-        long result = here ? cloneHere(argsAddress, size, programAddress)
-                : OriginThread.callSpawner(() -> cloneHere(argsAddress, size, programAddress));
+        long result = here ? cloneHere(argsAddress, size, programAddress, saved)
+                : OriginThread.callSpawner(() -> cloneHere(argsAddress, size, programAddress, saved));
         if (result < 0) {
             int errno = (int) -result;
             throw new NamespaceException("clone3(" + Flags.clone(all) + ")", errno, hint(errno, all));
@@ -115,9 +119,8 @@ final class Clone3 {
     }
 
     /** clone3 on this thread, with every signal but the synchronous faults blocked around it; the pid or -errno. */
-    private static long cloneHere(MemorySegment args, long size, MemorySegment program) {
+    private static long cloneHere(MemorySegment args, long size, MemorySegment program, MemorySegment saved) {
         MemorySegment blocked = SignalMasks.BLOCKED;
-        MemorySegment saved = SAVED.get();
         Native.pthreadSigmask(LinuxNs.SIG_BLOCK(), blocked, saved);
         MemorySegment st = Native.callState();
         long pid;
@@ -130,9 +133,6 @@ final class Clone3 {
         }
         return pid < 0 ? -Native.errno(st) : pid;
     }
-
-    /** Room for each cloning thread's own mask while it is changed. */
-    private static final ThreadLocal<MemorySegment> SAVED = ThreadLocal.withInitial(() -> Arena.global().allocate(sigset_t.layout()));
 
     /** Every signal but the synchronous faults: what is blocked around the clone. */
     private static final class SignalMasks {
