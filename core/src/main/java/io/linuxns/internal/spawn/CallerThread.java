@@ -17,8 +17,9 @@ import java.util.Arrays;
  * <li>a platform thread (a virtual thread's carrier is a pool's, and the clone would pin it);
  * <li>not one of the library's own ({@link OriginThread#isLibraryThread()}: a namespace
  *     executor's thread, the reaper, an exit worker);
- * <li>in the very namespaces, root and working directory the origin thread saw, compared by
- *     device and inode of {@code /proc/thread-self/ns/*}, {@code root} and {@code cwd}: a
+ * <li>in the very namespaces, root and working directory of the JVM's main thread (the
+ *     process's first task, which the library never moves), compared by device and inode of
+ *     {@code /proc/thread-self/ns/*}, {@code root} and {@code cwd}: a
  *     thread created from inside an executor's task inherits the executor's namespaces with a
  *     name and a class that tell nothing.
  * </ul>
@@ -36,7 +37,7 @@ final class CallerThread {
     /** The files compared: what a clone3 child inherits from the cloning thread, besides credentials. */
     private static final String[] FILES = {"ns/cgroup", "ns/ipc", "ns/mnt", "ns/net", "ns/pid", "ns/pid_for_children",
             "ns/time", "ns/time_for_children", "ns/user", "ns/uts", "root", "cwd"};
-    private static volatile long[] origin;
+    private static volatile long[] origin, reference;
     private static final ThreadLocal<Boolean> VERDICT = new ThreadLocal<>();
 
     /** {@return whether this spawn may clone on the calling thread} */
@@ -46,18 +47,39 @@ final class CallerThread {
         if (t.isVirtual()) return false;
         Boolean v = VERDICT.get();
         if (v == null) {
-            long[] mine = OriginThread.isLibraryThread() ? null : snapshot();
-            long[] theirs = origin();
+            long[] mine = OriginThread.isLibraryThread() ? null : snapshot("/proc/thread-self/");
+            long[] theirs = reference();
             v = mine != null && theirs != null && Arrays.equals(mine, theirs);
             VERDICT.set(v);
         }
         return v;
     }
 
-    private static long[] origin() {
-        long[] o = origin;
-        if (o == null) origin = o = OriginThread.call(CallerThread::snapshot);
-        return o;
+    /**
+     * Refuses a spawn that would clone on an origin thread that is not where the JVM's main
+     * thread is. The origin thread inherits the state of whichever thread first touched the
+     * library: one that had moved itself with its own native code ({@code unshare},
+     * {@code setns}, {@code chroot}) before would send every child made there into its
+     * namespaces.
+     *
+     * @throws IllegalStateException if the origin threads are elsewhere than the main thread
+     */
+    static void requireOriginAtHome() {
+        long[] o = origin, ref = reference();
+        if (o == null) origin = o = OriginThread.call(() -> snapshot("/proc/thread-self/"));
+        if (ref != null && o != null && !Arrays.equals(o, ref)) {
+            throw new IllegalStateException("the library's origin thread is not in the namespaces, root and working directory of"
+                    + " the JVM's main thread: the first use of linuxns came from a thread that had moved itself (a raw unshare,"
+                    + " setns or chroot), and a child cloned there would start in that thread's namespaces. Touch the library first"
+                    + " from a thread in the JVM's own namespaces (for example, create a NamespacedProcessBuilder in main)");
+        }
+    }
+
+    /** What a thread must match: the JVM's main thread, which the library never moves. */
+    private static long[] reference() {
+        long[] r = reference;
+        if (r == null) reference = r = snapshot("/proc/self/task/" + ProcessHandle.current().pid() + "/");
+        return r;
     }
 
     /**
@@ -66,10 +88,10 @@ final class CallerThread {
      * an entry the origin's lacks, or the other way round, never matches; {@code null} when
      * fstat fails.
      */
-    private static long[] snapshot() {
+    private static long[] snapshot(String task) {
         long[] s = new long[FILES.length * 2];
         for (int i = 0; i < FILES.length; i++) {
-            int fd = Native.rawOpen("/proc/thread-self/" + FILES[i], LinuxNs.O_PATH() | LinuxNs.O_CLOEXEC(), 0);
+            int fd = Native.rawOpen(task + FILES[i], LinuxNs.O_PATH() | LinuxNs.O_CLOEXEC(), 0);
             if (fd < 0) {
                 s[2 * i] = s[2 * i + 1] = -1;
                 continue;

@@ -109,6 +109,7 @@ final class Clone3 {
         MemorySegment programAddress = MemorySegment.ofAddress(program);
 
         boolean here = CallerThread.mayClone(deathSignal);
+        if (!here) CallerThread.requireOriginAtHome();
         long result = here ? cloneHere(argsAddress, size, programAddress, saved)
                 : OriginThread.callSpawner(() -> cloneHere(argsAddress, size, programAddress, saved));
         if (result < 0) {
