@@ -29,6 +29,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * and the loop goes on. A process whose pidfd {@code epoll_ctl} cannot add (ENOMEM, ENOSPC at
  * {@code fs.epoll.max_user_watches}) is checked with {@code WNOHANG} every {@value #SWEEP_MILLIS}
  * ms instead, which needs neither memory in the kernel nor a descriptor.
+ *
+ * <p>Once the JVM shuts down (its shutdown hooks run) the thread stops blocking in
+ * {@code epoll_wait}: it polls with a zero timeout every {@value #EXIT_POLL_MILLIS} ms and sleeps
+ * in Java in between. HotSpot's exit waits up to 300 ms ({@code -XX:UserThreadWaitAttemptsAtExit},
+ * JDK 25) for threads that are in native code, and a reaper blocked in the kernel would make every
+ * JVM that ever spawned exit that much later. Shutdown hooks that still wait for a process are
+ * served, a few milliseconds late. {@code Runtime.halt} runs no hooks and still waits.
  */
 final class Reaper {
     private Reaper() {}
@@ -39,6 +46,10 @@ final class Reaper {
     /** struct epoll_event is packed on x86_64: {u32 events; u64 data}. */
     private static final long EVENT_SIZE = 12, EVENT_DATA = 4;
     private static final int EVENTS = 64;
+    /** How often the epoll set is polled once the JVM shuts down. */
+    static final long EXIT_POLL_MILLIS = 5;
+    /** Set by the shutdown hook: from then on the thread never blocks in native code. */
+    private static volatile boolean exiting;
     /** The wake pipe's key in the epoll set; processes have keys from 1. */
     private static final long WAKE_KEY = 0;
 
@@ -61,7 +72,18 @@ final class Reaper {
         } catch (NamespaceException e) {
             throw new ExceptionInInitializerError(e);
         }
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(Reaper::shutdown, "linuxns-reaper-exit"));
+        } catch (IllegalStateException shuttingDown) {
+            exiting = true; // first spawned from a shutdown hook
+        }
         THREAD = OriginThread.newThread("linuxns-reaper", Reaper::loop);
+    }
+
+    /** The shutdown hook: out of {@code epoll_wait}, and never back into it for longer than a poll. */
+    private static void shutdown() {
+        exiting = true;
+        wake();
     }
 
     /** {@return whether the calling thread is the reaper's} */
@@ -121,7 +143,13 @@ final class Reaper {
         boolean waitFailing = false;
         while (true) {
             try {
-                int timeout = SWEPT.isEmpty() ? -1 : (int) SWEEP_MILLIS;
+                int timeout;
+                if (exiting) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(EXIT_POLL_MILLIS * 1_000_000);
+                    timeout = 0;
+                } else {
+                    timeout = SWEPT.isEmpty() ? -1 : (int) SWEEP_MILLIS;
+                }
                 int n = (int) Native.rawSyscall4(LinuxNs.SYS_epoll_wait(), EPOLL, events.address(), EVENTS, timeout);
                 if (n == -Errno.EINTR) continue;
                 if (n < 0) {
