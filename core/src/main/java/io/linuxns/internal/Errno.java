@@ -9,7 +9,7 @@ public final class Errno {
 
     public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENOEXEC = 8, EBADF = 9, ECHILD = 10,
             EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17, ENOTDIR = 20,
-            EINVAL = 22, ENOTTY = 25, ENOSPC = 28, EPIPE = 32, ERANGE = 34, ENOSYS = 38, ENODEV = 19,
+            EINVAL = 22, ENFILE = 23, EMFILE = 24, ENOTTY = 25, ENOSPC = 28, EPIPE = 32, ERANGE = 34, ENOSYS = 38, ENODEV = 19,
             EOPNOTSUPP = 95, EADDRINUSE = 98, EADDRNOTAVAIL = 99;
 
     // Index = errno value (x86_64 and aarch64 share the generic numbering).

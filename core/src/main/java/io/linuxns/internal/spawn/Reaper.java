@@ -57,38 +57,75 @@ final class Reaper {
     /** Watched processes that are not in the epoll set: swept. */
     private static final Set<ProcessImpl> SWEPT = ConcurrentHashMap.newKeySet();
     private static final AtomicLong KEYS = new AtomicLong(WAKE_KEY);
-    private static final int EPOLL;
-    private static final int[] WAKE;
-    private static final Thread THREAD;
+    /*
+     * Started by the first spawn (start()), not in a static initialiser: a failure there (EMFILE,
+     * ENOMEM at the first spawn) would leave the class unusable for the JVM's life. Written once,
+     * under the class lock, before the thread that reads them starts.
+     */
+    private static volatile int epoll = -1;
+    private static volatile int[] wake;
+    private static volatile Thread thread;
+    private static boolean hookAdded;
 
-    static {
-        try {
+    /**
+     * Starts the reaper if it is not running: its epoll set, its wake pipe and its thread. Called
+     * by every spawn before it opens anything; a failure leaves nothing open, and the next spawn
+     * tries again.
+     *
+     * @throws NamespaceException if the epoll set or the wake pipe cannot be made
+     */
+    static void start() throws NamespaceException {
+        if (thread != null) return;
+        synchronized (Reaper.class) {
+            if (thread != null) return;
             long ep = Native.rawSyscall4(LinuxNs.SYS_epoll_create1(), LinuxNs.EPOLL_CLOEXEC(), 0, 0, 0);
-            if (ep < 0) throw new NamespaceException("epoll_create1(EPOLL_CLOEXEC)", (int) -ep, null);
-            EPOLL = (int) ep;
-            WAKE = Native.pipe();
-            int r = control(LinuxNs.EPOLL_CTL_ADD(), WAKE[0], WAKE_KEY);
-            if (r < 0) throw new NamespaceException("epoll_ctl(EPOLL_CTL_ADD, wake pipe)", -r, null);
-        } catch (NamespaceException e) {
-            throw new ExceptionInInitializerError(e);
+            if (ep < 0) throw new NamespaceException("epoll_create1(EPOLL_CLOEXEC) for the process reaper", (int) -ep, hint((int) -ep));
+            int[] w = null;
+            boolean started = false;
+            try {
+                w = Native.pipe();
+                epoll = (int) ep;
+                int r = control(LinuxNs.EPOLL_CTL_ADD(), w[0], WAKE_KEY);
+                if (r < 0) throw new NamespaceException("epoll_ctl(EPOLL_CTL_ADD, the reaper's wake pipe)", -r, hint(-r));
+                wake = w;
+                if (!hookAdded) {
+                    try {
+                        Runtime.getRuntime().addShutdownHook(new Thread(Reaper::shutdown, "linuxns-reaper-exit"));
+                    } catch (IllegalStateException shuttingDown) {
+                        exiting = true; // first spawned from a shutdown hook
+                    }
+                    hookAdded = true;
+                }
+                thread = OriginThread.newThread("linuxns-reaper", Reaper::loop);
+                started = true;
+            } finally {
+                if (!started) {
+                    epoll = -1;
+                    wake = null;
+                    Native.close((int) ep);
+                    if (w != null) {
+                        Native.close(w[0]);
+                        Native.close(w[1]);
+                    }
+                }
+            }
         }
-        try {
-            Runtime.getRuntime().addShutdownHook(new Thread(Reaper::shutdown, "linuxns-reaper-exit"));
-        } catch (IllegalStateException shuttingDown) {
-            exiting = true; // first spawned from a shutdown hook
-        }
-        THREAD = OriginThread.newThread("linuxns-reaper", Reaper::loop);
+    }
+
+    private static String hint(int errno) {
+        return errno == Errno.EMFILE || errno == Errno.ENFILE
+                ? "the open-files limit is reached (RLIMIT_NOFILE: ulimit -n); close descriptors or raise it, then spawn again" : null;
     }
 
     /** The shutdown hook: out of {@code epoll_wait}, and never back into it for longer than a poll. */
     private static void shutdown() {
         exiting = true;
-        wake();
+        if (wake != null) wake();
     }
 
     /** {@return whether the calling thread is the reaper's} */
     static boolean isCurrent() {
-        return Thread.currentThread() == THREAD;
+        return Thread.currentThread() == thread;
     }
 
     /** {@return a key for a new process} */
@@ -126,17 +163,18 @@ final class Reaper {
             MemorySegment ev = arena.allocate(EVENT_SIZE, 8);
             ev.set(JAVA_INT_UNALIGNED, 0, LinuxNs.EPOLLIN());
             ev.set(JAVA_LONG_UNALIGNED, EVENT_DATA, key);
-            return (int) Native.rawSyscall4(LinuxNs.SYS_epoll_ctl(), EPOLL, op, fd, ev.address());
+            return (int) Native.rawSyscall4(LinuxNs.SYS_epoll_ctl(), epoll, op, fd, ev.address());
         }
     }
 
     private static void wake() {
         try (Arena arena = Arena.ofConfined()) {
-            Native.rawWrite(WAKE[1], arena.allocateFrom("w"), 1);
+            Native.rawWrite(wake[1], arena.allocateFrom("w"), 1);
         }
     }
 
     private static void loop() {
+        int epoll = Reaper.epoll, wakeIn = wake[0];
         MemorySegment wakeBuf = Arena.global().allocate(64);
         MemorySegment siginfo = Arena.global().allocate(128, 8);
         MemorySegment events = Arena.global().allocate(EVENT_SIZE * EVENTS, 8);
@@ -150,7 +188,7 @@ final class Reaper {
                 } else {
                     timeout = SWEPT.isEmpty() ? -1 : (int) SWEEP_MILLIS;
                 }
-                int n = (int) Native.rawSyscall4(LinuxNs.SYS_epoll_wait(), EPOLL, events.address(), EVENTS, timeout);
+                int n = (int) Native.rawSyscall4(LinuxNs.SYS_epoll_wait(), epoll, events.address(), EVENTS, timeout);
                 if (n == -Errno.EINTR) continue;
                 if (n < 0) {
                     if (!waitFailing) {
@@ -169,7 +207,7 @@ final class Reaper {
                 for (int i = 0; i < n; i++) {
                     long key = events.get(JAVA_LONG_UNALIGNED, i * EVENT_SIZE + EVENT_DATA);
                     if (key == WAKE_KEY) {
-                        Native.rawRead(WAKE[0], wakeBuf, wakeBuf.byteSize());
+                        Native.rawRead(wakeIn, wakeBuf, wakeBuf.byteSize());
                         continue;
                     }
                     ProcessImpl p = WATCHED.get(key);

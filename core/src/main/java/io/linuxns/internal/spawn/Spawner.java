@@ -37,6 +37,7 @@ public final class Spawner {
 
     public static NamespacedProcess spawn(Request r) throws IOException {
         Plan plan = Plan.of(r); // the rest of the validation, before any system call
+        Reaper.start(); // before anything is opened: a failure here leaves nothing to undo
         byte[] code = ChildRoutine.forCurrentArchitecture().orElseThrow(() -> new UnsupportedOperationException(
                 "NamespacedProcessBuilder has no child program interpreter for " + System.getProperty("os.arch")
                         + " yet (x86_64 only)"));
