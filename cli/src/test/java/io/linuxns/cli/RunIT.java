@@ -52,38 +52,68 @@ class RunIT {
         assertEquals(1, linuxns("run", "--net", "bogus", "--", "true").exit());
     }
 
+    /*
+     * The two veth tests run linuxns in a network namespace of their own (util-linux unshare), which
+     * stands in for the host: what they compare is then only what linuxns made, never links that
+     * other programs on the machine add or remove meanwhile.
+     */
+
     @Test
     void vethReachesTheHostBridgeAndLeavesNothingBehind() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Cli.isRoot(), "--net veth makes a bridge on the host");
-        java.util.List<String> before = hostLinks();
-        Result r = linuxns("run", "--net", "veth", "--", "sh", "-c",
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("unshare", "--net", "--", "sh", "-c",
+                "cat /proc/net/dev; echo ---; \"$@\"; s=$?; echo ---; cat /proc/net/dev; exit $s", "sh"));
+        cmd.addAll(Cli.command(Cli.JAR, "run", "--net", "veth", "--", "sh", "-c",
                 "ip -o -4 addr show dev eth0 | grep -o 'inet 10.200.0.[0-9]*/24'; ip route | grep -o '^default via 10.200.0.1';"
-                        + " ip -o link show eth0 | grep -o 'master\\|LOWER_UP' | head -1");
+                        + " ip -o link show eth0 | grep -o 'master\\|LOWER_UP' | head -1"));
+        Result r = exec(cmd, null);
         assertEquals(0, r.exit(), r::toString);
-        java.util.List<String> lines = r.out().lines().toList();
+        String[] parts = r.out().split("---\n", -1);
+        assertEquals(3, parts.length, r::toString);
+        java.util.List<String> lines = parts[1].lines().toList();
         assertTrue(lines.get(0).matches("inet 10\\.200\\.0\\.\\d+/24"), r::toString);
         assertEquals("default via 10.200.0.1", lines.get(1), r::toString);
-        assertEquals(before, hostLinks(), "--net veth left links on the host");
+        assertEquals(java.util.List.of("lo"), links(parts[0]), r::toString);
+        assertEquals(java.util.List.of("lo"), links(parts[2]), () -> "--net veth left links on the host: " + r);
     }
 
     @Test
     void hangupDuringAVethContainerStillTearsTheNetworkDown() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Cli.isRoot(), "--net veth makes a bridge on the host");
-        java.util.List<String> before = hostLinks();
-        Process jvm = new ProcessBuilder(Cli.command(Cli.JAR, "run", "--net", "veth", "--", "sleep", "60"))
-                .redirectErrorStream(true).start();
+        // unshare without --fork execs the JVM, so the JVM's pid is the process started here and
+        // /proc/PID/net/dev lists the links of the namespace standing in for the host.
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("unshare", "--net", "--"));
+        cmd.addAll(Cli.command(Cli.JAR, "run", "--net", "veth", "--", "sleep", "60"));
+        Process jvm = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Path dev = Path.of("/proc", Long.toString(jvm.pid()), "net", "dev");
+        Process holder = null;
         try {
             // Wait (unbounded: no timing is asserted) until the container's host veth exists.
-            while (hostLinks().stream().noneMatch(l -> l.startsWith("lnsv"))) {
+            while (links(readIfThere(dev)).stream().noneMatch(l -> l.startsWith("lnsv"))) {
                 assertTrue(jvm.isAlive(), () -> "linuxns ended early: " + drain(jvm));
                 Thread.sleep(20);
             }
+            // The namespace would die with the JVM: a process in it keeps it to be looked at after.
+            holder = new ProcessBuilder("nsenter", "--net=/proc/" + jvm.pid() + "/ns/net", "--", "sh", "-c",
+                    "read _; cat /proc/net/dev").redirectErrorStream(true).start();
             exec("kill", "-HUP", Long.toString(jvm.pid()));
             assertEquals(128 + 15, jvm.waitFor(), () -> drain(jvm)); // SIGHUP became SIGTERM for the command
+            holder.getOutputStream().close();
+            String after = new String(holder.getInputStream().readAllBytes());
+            assertEquals(0, holder.waitFor(), after);
+            assertEquals(java.util.List.of("lo"), links(after), "the bridge or veth of the container was left on the host");
         } finally {
             jvm.destroyForcibly().waitFor();
+            if (holder != null) holder.destroyForcibly().waitFor();
         }
-        assertEquals(before, hostLinks(), "the bridge or veth of the container was left on the host");
+    }
+
+    private static String readIfThere(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return ""; // the JVM has not exec'd yet, or has gone: the caller checks isAlive()
+        }
     }
 
     private static String drain(Process p) {
@@ -94,9 +124,9 @@ class RunIT {
         }
     }
 
-    private static java.util.List<String> hostLinks() throws java.io.IOException {
-        return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/dev")).stream().skip(2)
-                .map(l -> l.split(":")[0].strip()).sorted().toList();
+    /** The interface names in a copy of /proc/net/dev, sorted. */
+    private static java.util.List<String> links(String procNetDev) {
+        return procNetDev.lines().skip(2).map(l -> l.split(":")[0].strip()).sorted().toList();
     }
 
     @Test
