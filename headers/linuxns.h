@@ -33,6 +33,7 @@
 #include <linux/openat2.h>  /* struct open_how, RESOLVE_* */
 #include <linux/sockios.h>  /* SIOCGSKNS */
 #include <linux/net_namespace.h> /* NETNSA_* (RTM_GETNSID) */
+#include <linux/capability.h> /* _LINUX_CAPABILITY_VERSION_3 (capset) */
 
 /*
  * memfd_create flags added in Linux 6.3. glibc 2.36 and Debian 12's kernel headers

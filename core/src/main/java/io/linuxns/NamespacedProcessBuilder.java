@@ -72,6 +72,9 @@ public final class NamespacedProcessBuilder {
     private int deathSignal;
     private boolean init;
     private boolean preserveCredentials;
+    private long uid = -1;
+    private long gid = -1;
+    private boolean keepCapabilities;
     private boolean loopback;
     private final Map<Integer, Integer> passFds = new LinkedHashMap<>();
     private boolean inheritDescriptors;
@@ -272,6 +275,76 @@ public final class NamespacedProcessBuilder {
      */
     public NamespacedProcessBuilder preserveCredentials(boolean preserve) {
         this.preserveCredentials = preserve;
+        return this;
+    }
+
+    /**
+     * Runs the command as {@code uid}, numbered as in its user namespace: the helper calls
+     * {@code setresuid(2)} with it as real, effective and saved uid right before the exec, after
+     * the namespaces, mounts and working directory are set up (as {@code unshare -S} and
+     * {@code nsenter -S} do), in the command's own process, never in the JVM's memory. Going from
+     * uid 0 to another clears the capabilities ({@code capabilities(7)}).
+     *
+     * <p>{@code start()} fails with a {@link NamespaceException} naming {@code setresuid} and its
+     * errno when the kernel refuses: EINVAL for a uid the user namespace does not map, EPERM
+     * without {@code CAP_SETUID} there.
+     *
+     * @param uid from 0 to 4294967294, or -1 to keep the uid the namespaces give (the default)
+     * @return this builder
+     * @throws IllegalArgumentException for a uid outside that range
+     */
+    public NamespacedProcessBuilder uid(long uid) {
+        this.uid = checkId("uid", uid);
+        return this;
+    }
+
+    /**
+     * Runs the command with {@code gid} as real, effective and saved gid ({@code setresgid(2)}),
+     * numbered as in its user namespace, and with no supplementary group: before it the helper
+     * drops them with {@code setgroups(2)} and an empty list, as {@code unshare -G} and
+     * {@code nsenter -G} do. Where {@code setgroups} is denied (a user namespace whose
+     * {@code /proc/PID/setgroups} is {@code deny}) it goes on when no supplementary group is left,
+     * and fails otherwise. Done right before the uid change, in the command's process.
+     *
+     * <p>{@code start()} fails with a {@link NamespaceException} naming the call and its errno
+     * when the kernel refuses: EINVAL for a gid the user namespace does not map, EPERM without
+     * {@code CAP_SETGID} there.
+     *
+     * @param gid from 0 to 4294967294, or -1 to keep the gid the namespaces give (the default)
+     * @return this builder
+     * @throws IllegalArgumentException for a gid outside that range
+     */
+    public NamespacedProcessBuilder gid(long gid) {
+        this.gid = checkId("gid", gid);
+        return this;
+    }
+
+    private static long checkId(String what, long id) {
+        if (id < -1 || id >= 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("the " + what + " " + id + " is out of range: from 0 to 4294967294, or -1 to keep it");
+        }
+        return id;
+    }
+
+    /**
+     * Whether the command keeps, across its exec, the capabilities its process holds in its new
+     * or joined user namespace, as {@code unshare --keep-caps} and {@code nsenter --keep-caps}
+     * do: right before the exec (after {@link #uid(long)} and {@link #gid(long)}) the helper makes
+     * every capability up to {@code /proc/sys/kernel/cap_last_cap} inheritable
+     * ({@code capset(2)}) and raises each into the ambient set ({@code prctl(2)}
+     * {@code PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE}), so a command that is not uid 0 there gets
+     * them as permitted and effective too. Without it such a command has none
+     * ({@code CapEff: 0}): exec recomputes them.
+     *
+     * <p>Needs a new ({@link NamespaceType#USER}) or joined user namespace, where the helper holds
+     * every capability. A {@link #uid(long)} change from uid 0 to another uid clears them first
+     * ({@code capabilities(7)}): {@code start()} then fails at the {@code capset} step with EPERM.
+     *
+     * @param keep whether to keep them (default {@code false})
+     * @return this builder
+     */
+    public NamespacedProcessBuilder keepCapabilities(boolean keep) {
+        this.keepCapabilities = keep;
         return this;
     }
 
@@ -659,6 +732,7 @@ public final class NamespacedProcessBuilder {
                 new Request.IdMaps(uidMap, gidMap, setgroups),
                 new Request.Filesystem(propagation, List.copyOf(mounts), rootfs),
                 new Request.Clocks(monotonicOffset, boottimeOffset),
-                new Request.Lifetime(deathSignal, init, List.copyOf(parentSetups))), Spawner::spawn);
+                new Request.Lifetime(deathSignal, init, List.copyOf(parentSetups)),
+                new Request.Credentials(uid, gid, keepCapabilities)), Spawner::spawn);
     }
 }

@@ -26,6 +26,13 @@ class DieWithParentTest {
     }
 
     @Test
+    void aChildThatChangedItsUidDiesWithTheJvm() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TestSupport.isRoot(), "changing to uid 65534 on the host needs root");
+        long pid = spawnFromChildJvm("die", "setuid");
+        assertTrue(waitUntilDead(pid), "process " + pid + " (uid 65534) outlived the JVM that spawned it");
+    }
+
+    @Test
     void withoutItTheChildLivesOn() throws Exception {
         long pid = spawnFromChildJvm("keep", "plain");
         try {

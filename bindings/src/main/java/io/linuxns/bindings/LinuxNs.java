@@ -851,6 +851,24 @@ public class LinuxNs extends LinuxNs$shared {
     public static int PR_SET_CHILD_SUBREAPER() {
         return PR_SET_CHILD_SUBREAPER;
     }
+    private static final int PR_CAP_AMBIENT = (int)47L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_CAP_AMBIENT 47
+     * }
+     */
+    public static int PR_CAP_AMBIENT() {
+        return PR_CAP_AMBIENT;
+    }
+    private static final int PR_CAP_AMBIENT_RAISE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_CAP_AMBIENT_RAISE 2
+     * }
+     */
+    public static int PR_CAP_AMBIENT_RAISE() {
+        return PR_CAP_AMBIENT_RAISE;
+    }
     private static final int WNOHANG = (int)1L;
     /**
      * {@snippet lang=c :
@@ -1156,6 +1174,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SIOCGSKNS() {
         return SIOCGSKNS;
+    }
+    private static final int _LINUX_CAPABILITY_VERSION_3 = (int)537396514L;
+    /**
+     * {@snippet lang=c :
+     * #define _LINUX_CAPABILITY_VERSION_3 537396514
+     * }
+     */
+    public static int _LINUX_CAPABILITY_VERSION_3() {
+        return _LINUX_CAPABILITY_VERSION_3;
     }
     private static final int EPOLL_CLOEXEC = (int)524288L;
     /**
@@ -4745,6 +4772,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int MFD_ALLOW_SEALING() {
         return MFD_ALLOW_SEALING;
+    }
+    private static final int SYS_capset = (int)126L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_capset 126
+     * }
+     */
+    public static int SYS_capset() {
+        return SYS_capset;
     }
     private static final int SYS_chdir = (int)80L;
     /**

@@ -58,6 +58,9 @@ final class ProgramWriter {
 
     private final ChildProgram p;
     private final Request r;
+    /** The death signal armed last and the parent pid its check expected: a credential change clears it, so it is armed again. */
+    private int armedSignal;
+    private long armedParent;
     private final Spawner.Plan plan;
     private final ChildFds fds;
 
@@ -147,6 +150,7 @@ final class ProgramWriter {
             w.deathSignal(LinuxNs.SIGKILL(), 1);
         }
         w.workingDirectory();
+        w.credentials();
         // The trampoline cleared close-on-exec on the helper's descriptors: they must not reach the command.
         w.stdio(fds.stdio(), true);
         w.unblockSignals();
@@ -278,6 +282,8 @@ final class ProgramWriter {
      */
     private void deathSignal(int signal, long parentPid) {
         if (signal <= 0) return;
+        armedSignal = signal;
+        armedParent = parentPid;
         p.syscall("die with the parent", "prctl(PR_SET_PDEATHSIG, " + signal + ")", 0,
                 LinuxNs.SYS_prctl(), LinuxNs.PR_SET_PDEATHSIG(), signal);
         if (parentPid >= 0) {
@@ -289,6 +295,69 @@ final class ProgramWriter {
             pfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fds.error());
             p.expect("check that the JVM is still there", "poll({" + fds.error() + ", 0}, 1, 0) == 0", 0,
                     LinuxNs.SYS_poll(), pfd.address(), 1, 0);
+        }
+    }
+
+    /**
+     * The command's own gid and uid, then its ambient capabilities, as {@code unshare -G -S
+     * --keep-caps}: after the working directory (the old credentials may enter it), in the
+     * command's process only (an init or forwarder keeps the helper's). A change of the effective
+     * ids clears the death signal (commit_creds), so it is armed again and checked again.
+     */
+    private void credentials() {
+        Request.Credentials c = r.credentials();
+        if (c.gid() >= 0) {
+            // Where setgroups is denied, an empty list already is what was asked for.
+            p.syscall("drop supplementary groups", "setgroups(0, NULL)", IGNORE_FAILURE, LinuxNs.SYS_setgroups(), 0, 0);
+            p.expect("check that no supplementary group is left (setgroups(2) is denied in this user namespace)",
+                    "getgroups(0, NULL) == 0", 0, LinuxNs.SYS_getgroups(), 0, 0);
+            p.syscall("become gid " + c.gid() + " (it must be mapped in the user namespace, and CAP_SETGID held there)",
+                    "setresgid(" + c.gid() + ", " + c.gid() + ", " + c.gid() + ")", 0, LinuxNs.SYS_setresgid(), c.gid(), c.gid(), c.gid());
+        }
+        if (c.uid() >= 0) {
+            p.syscall("become uid " + c.uid() + " (it must be mapped in the user namespace, and CAP_SETUID held there)",
+                    "setresuid(" + c.uid() + ", " + c.uid() + ", " + c.uid() + ")", 0, LinuxNs.SYS_setresuid(), c.uid(), c.uid(), c.uid());
+        }
+        if (c.ambientCapabilities()) ambientCapabilities();
+        if ((c.uid() >= 0 || c.gid() >= 0) && armedSignal > 0) deathSignal(armedSignal, armedParent);
+    }
+
+    /**
+     * As util-linux's cap_permitted_to_ambient: every capability inheritable ({@code capset(2)}),
+     * then raised into the ambient set ({@code prctl(PR_CAP_AMBIENT_RAISE)}), which the exec turns
+     * into permitted and effective ones for a command that is not uid 0. The helper holds the full
+     * set in its new or joined user namespace, unless a uid change from 0 cleared it.
+     */
+    private void ambientCapabilities() {
+        int last = Capabilities.LAST;
+        long all = last >= 63 ? -1L : (1L << (last + 1)) - 1;
+        MemorySegment header = p.slot();
+        header.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, LinuxNs._LINUX_CAPABILITY_VERSION_3());
+        MemorySegment data = p.slot24();
+        for (int word = 0; word < 2; word++) {
+            int bits = (int) (all >>> (32 * word));
+            for (int set = 0; set < 3; set++) data.set(java.lang.foreign.ValueLayout.JAVA_INT, 12L * word + 4L * set, bits);
+        }
+        p.syscall("make every capability inheritable, to keep it across the exec (EPERM: none is left to keep, for example"
+                        + " after a uid change from 0, capabilities(7))",
+                "capset({_LINUX_CAPABILITY_VERSION_3, 0}, capabilities 0-" + last + " effective, permitted, inheritable)", 0,
+                LinuxNs.SYS_capset(), header.address(), data.address());
+        for (int cap = 0; cap <= last; cap++) {
+            p.syscall("raise capability " + cap + " into the ambient set", "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, " + cap + ")", 0,
+                    LinuxNs.SYS_prctl(), LinuxNs.PR_CAP_AMBIENT(), LinuxNs.PR_CAP_AMBIENT_RAISE(), cap, 0, 0);
+        }
+    }
+
+    /** {@code /proc/sys/kernel/cap_last_cap}: the highest capability this kernel knows, read once. */
+    private static final class Capabilities {
+        static final int LAST = read();
+
+        private static int read() {
+            try {
+                return Integer.parseInt(java.nio.file.Files.readAllLines(Path.of("/proc/sys/kernel/cap_last_cap")).get(0).trim());
+            } catch (java.io.IOException | NumberFormatException e) {
+                return 40; // CAP_CHECKPOINT_RESTORE, the last one since Linux 5.9
+            }
         }
     }
 

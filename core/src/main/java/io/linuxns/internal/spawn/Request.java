@@ -22,7 +22,12 @@ import java.util.Set;
  * any system call); {@link Spawner.Plan} checks how they fit together.
  */
 public record Request(Exec exec, Streams streams, Namespaces namespaces, IdMaps ids, Filesystem filesystem,
-                      Clocks clocks, Lifetime lifetime) {
+                      Clocks clocks, Lifetime lifetime, Credentials credentials) {
+
+    /** A request that leaves the command's credentials as the namespaces make them. */
+    public Request(Exec exec, Streams streams, Namespaces namespaces, IdMaps ids, Filesystem filesystem, Clocks clocks, Lifetime lifetime) {
+        this(exec, streams, namespaces, ids, filesystem, clocks, lifetime, Credentials.UNCHANGED);
+    }
 
     /** What to execute, where, with which environment ({@code execve(2)}). */
     public record Exec(List<String> command, Path directory, Map<String, String> environment) {
@@ -215,4 +220,32 @@ public record Request(Exec exec, Streams streams, Namespaces namespaces, IdMaps 
 
     /** How the process lives: its death signal, an init as PID 1, the parent's work before the exec. */
     public record Lifetime(int deathSignal, boolean init, List<ParentSetup> parentSetups) {}
+
+    /**
+     * The command's own uid and gid ({@code setresuid(2)}, {@code setresgid(2)} after
+     * {@code setgroups(2)} drops the supplementary groups), as its user namespace numbers them,
+     * and whether it keeps its capabilities in that namespace across the exec as ambient ones
+     * ({@code prctl(2)} {@code PR_CAP_AMBIENT_RAISE}). -1: unchanged.
+     */
+    public record Credentials(long uid, long gid, boolean ambientCapabilities) {
+        /** Nothing changed: the credentials the namespaces give. */
+        public static final Credentials UNCHANGED = new Credentials(-1, -1, false);
+
+        /** Refuses ids outside what a 32-bit {@code uid_t} can hold ({@code (uid_t) -1} means "unchanged" to the kernel). */
+        public Credentials {
+            checkId("uid", uid);
+            checkId("gid", gid);
+        }
+
+        private static void checkId(String what, long id) {
+            if (id < -1 || id >= 0xFFFF_FFFFL) {
+                throw new IllegalArgumentException("the " + what + " " + id + " is out of range: ids are from 0 to 4294967294"
+                        + " ((" + what + "_t) -1 means \"unchanged\" to the kernel)");
+            }
+        }
+
+        boolean any() {
+            return uid >= 0 || gid >= 0 || ambientCapabilities;
+        }
+    }
 }

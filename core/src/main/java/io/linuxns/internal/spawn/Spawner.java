@@ -336,13 +336,18 @@ public final class Spawner {
             if (r.namespaces().loopback() && !r.namespaces().unshare().contains(NamespaceType.NETWORK)) {
                 throw new IllegalArgumentException("loopback(true) brings up lo in a new network namespace: add NamespaceType.NETWORK");
             }
+            if (r.credentials().ambientCapabilities() && !newUser && !joinUser) {
+                throw new IllegalArgumentException("keepCapabilities(true) keeps the capabilities of a new or joined user namespace:"
+                        + " add NamespaceType.USER or join one");
+            }
             p.trampolineWaits = r.ids().any() && (p.cloneFlags & LinuxNs.CLONE_NEWUSER()) != 0;
             p.mapsInHelperWindow = r.ids().any() && (p.unshareInChild & LinuxNs.CLONE_NEWUSER()) != 0;
             p.helperSync = r.namespaces().loopback() || p.timeNamespace || !r.lifetime().parentSetups().isEmpty() || p.mapsInHelperWindow;
             p.helperSeesParent = (p.cloneFlags & LinuxNs.CLONE_NEWPID()) == 0;
             // Names, mounts, id maps, loopback and an init all need a namespace, checked above.
             p.direct = r.namespaces().unshare().isEmpty() && r.namespaces().join().isEmpty() && r.exec().directory() == null
-                    && r.lifetime().deathSignal() <= 0 && r.namespaces().cgroup() == null && r.lifetime().parentSetups().isEmpty();
+                    && r.lifetime().deathSignal() <= 0 && r.namespaces().cgroup() == null && r.lifetime().parentSetups().isEmpty()
+                    && !r.credentials().any();
             if (p.direct) p.cloneFlags |= LinuxNs.CLONE_CLEAR_SIGHAND();
             // Into a cgroup, the child may be frozen at once: without CLONE_VFORK only this spawn waits
             // for it, not the origin thread that every spawn uses.
