@@ -20,4 +20,21 @@ public abstract class NamespacedProcess extends Process {
      * @throws NamespaceException if the process is gone or may not be inspected
      */
     public abstract Namespace namespace(NamespaceType type) throws NamespaceException;
+
+    /**
+     * The signal that terminated the process, as {@code waitid(2)} reported it when the process
+     * was reaped ({@code CLD_KILLED} or {@code CLD_DUMPED}, {@code si_status} the signal). The
+     * {@link #exitValue()} keeps {@link Process}'s convention and is 128 + that signal, which a
+     * process that called {@code exit(128 + N)} gives too: this tells the two apart, so a caller
+     * can die of the same signal itself, as {@code unshare(1)} and {@code nsenter(1)} do.
+     *
+     * <p>A process that is an init or a forwarder ({@link NamespacedProcessBuilder#init(boolean)},
+     * a joined PID namespace) is not killed with its command: it exits with 128 + the signal that
+     * killed the command, and this is then empty.
+     *
+     * @return the signal's number, or empty if the process exited (or was reaped outside the
+     *         library, when its status is lost and {@code exitValue()} is -1)
+     * @throws IllegalThreadStateException if the process has not terminated yet
+     */
+    public abstract java.util.OptionalInt terminatingSignal();
 }

@@ -43,6 +43,8 @@ final class ProcessImpl extends NamespacedProcess {
     private final Object lock = new Object();
     /** Set under the lock by whichever thread reaps: the state isAlive, exitValue and waitFor answer from. */
     private volatile Integer exitCode;
+    /** The signal that killed it (si_status of CLD_KILLED or CLD_DUMPED), 0 if it exited; written before {@link #exitCode}. */
+    private int killedBy;
     /**
      * Completed by the reaper with the exit code, never by another thread: virtual threads wait on
      * it (their unpark may start a carrier thread), and no code outside this class depends on it.
@@ -127,6 +129,8 @@ final class ProcessImpl extends NamespacedProcess {
             if (pidfd < 0) return false;
             Integer code = Reaper.tryReap(pidfd, siginfo);
             if (code == null) return false;
+            int how = siginfo.get(java.lang.foreign.ValueLayout.JAVA_INT, 8); // si_code, zeroed when ECHILD lost the status
+            killedBy = how == 2 /* CLD_KILLED */ || how == 3 /* CLD_DUMPED */ ? siginfo.get(java.lang.foreign.ValueLayout.JAVA_INT, 24) : 0;
             exitCode = code;
             return true;
         }
@@ -337,6 +341,13 @@ final class ProcessImpl extends NamespacedProcess {
         Integer code = exitCode;
         if (code == null) throw new IllegalThreadStateException("process " + pid + " has not exited");
         return code;
+    }
+
+    @Override
+    public java.util.OptionalInt terminatingSignal() {
+        Integer code = exitCode; // the volatile read that makes killedBy, written before it, visible
+        if (code == null) throw new IllegalThreadStateException("process " + pid + " has not exited");
+        return killedBy == 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(killedBy);
     }
 
     @Override
