@@ -12,7 +12,7 @@
 #include <poll.h>           /* poll */
 #include <string.h>         /* strerror */
 #include <errno.h>          /* E* */
-#include <sys/ioctl.h>      /* ioctl */
+#include <sys/ioctl.h>      /* ioctl, TIOCGWINSZ */
 #include <sys/mount.h>      /* mount, umount2, MS_*, MNT_DETACH, struct mount_attr, MOUNT_ATTR_*, OPEN_TREE_*, MOVE_MOUNT_*
                                (glibc 2.36 declares these itself: <linux/mount.h> conflicts with it) */
 #include <sys/mman.h>       /* mmap, munmap, mprotect, PROT_*, MAP_*, memfd_create, MFD_* */
@@ -34,6 +34,7 @@
 #include <linux/sockios.h>  /* SIOCGSKNS */
 #include <linux/net_namespace.h> /* NETNSA_* (RTM_GETNSID) */
 #include <linux/capability.h> /* _LINUX_CAPABILITY_VERSION_3 (capset) */
+#include <sys/resource.h>   /* RLIMIT_CORE */
 
 /*
  * memfd_create flags added in Linux 6.3. glibc 2.36 and Debian 12's kernel headers

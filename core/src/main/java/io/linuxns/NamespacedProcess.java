@@ -37,4 +37,16 @@ public abstract class NamespacedProcess extends Process {
      * @throws IllegalThreadStateException if the process has not terminated yet
      */
     public abstract java.util.OptionalInt terminatingSignal();
+
+    /**
+     * Sends {@code signal} to the process through its pidfd ({@code pidfd_send_signal(2)}), so
+     * never to a process that reused its pid: {@link #destroy()} is {@code sendSignal(15)} and
+     * {@link #destroyForcibly()} {@code sendSignal(9)}. An init or forwarder passes SIGHUP,
+     * SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM and SIGWINCH on to its command.
+     *
+     * @param signal a signal number, 1 to 64 ({@code signal(7)})
+     * @return whether it was sent: {@code false} once the process has been reaped
+     * @throws IllegalArgumentException for a number outside 1 to 64
+     */
+    public abstract boolean sendSignal(int signal);
 }

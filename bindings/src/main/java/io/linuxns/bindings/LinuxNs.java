@@ -563,6 +563,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int POLLHUP() {
         return POLLHUP;
     }
+    private static final int TIOCGWINSZ = (int)21523L;
+    /**
+     * {@snippet lang=c :
+     * #define TIOCGWINSZ 21523
+     * }
+     */
+    public static int TIOCGWINSZ() {
+        return TIOCGWINSZ;
+    }
     private static final int MS_RDONLY = (int)1L;
     /**
      * {@snippet lang=c :
@@ -4692,6 +4701,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int NETNSA_FD() {
         return NETNSA_FD;
     }
+    private static final int RLIMIT_CORE = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum __rlimit_resource.RLIMIT_CORE = 4
+     * }
+     */
+    public static int RLIMIT_CORE() {
+        return RLIMIT_CORE;
+    }
     private static final int CLOSE_RANGE_CLOEXEC = (int)4L;
     /**
      * {@snippet lang=c :
@@ -5106,6 +5124,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_prctl() {
         return SYS_prctl;
     }
+    private static final int SYS_prlimit64 = (int)302L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_prlimit64 302
+     * }
+     */
+    public static int SYS_prlimit64() {
+        return SYS_prlimit64;
+    }
     private static final int SYS_read = (int)0L;
     /**
      * {@snippet lang=c :
@@ -5222,6 +5249,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_symlinkat() {
         return SYS_symlinkat;
+    }
+    private static final int SYS_tgkill = (int)234L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_tgkill 234
+     * }
+     */
+    public static int SYS_tgkill() {
+        return SYS_tgkill;
     }
     private static final int SYS_umount2 = (int)166L;
     /**

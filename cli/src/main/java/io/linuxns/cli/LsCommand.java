@@ -101,7 +101,7 @@ final class LsCommand implements Callable<Integer> {
     @Option(names = {"-l", "--list"}, description = "A list, not the process tree drawn by default.")
     boolean list;
 
-    @Option(names = {"-u", "--notruncate"}, description = "Do not truncate the cells (they are never truncated here: there is no terminal width to fit).")
+    @Option(names = {"-u", "--notruncate"}, description = "Do not truncate COMMAND to fit the terminal's width.")
     boolean noTruncate;
 
     @Option(names = {"-W", "--nowrap"}, description = "Several NSFS mount points on one line, comma-separated, not one per line.")
@@ -353,10 +353,12 @@ final class LsCommand implements Callable<Integer> {
             if (w[i] < min) w[i] = min;
             else if (w[i] < hint && min < hint) w[i] = hint;
         }
+        int cut = truncatedColumn(columns, w);
         for (String[] l : noHeadings ? lines.subList(1, lines.size()) : lines) {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < l.length; i++) {
                 if (i > 0) sb.append(' ');
+                if (i == cut && l[i].codePointCount(0, l[i].length()) > w[i]) l[i] = l[i].substring(0, l[i].offsetByCodePoints(0, w[i]));
                 int pad = w[i] - l[i].codePointCount(0, l[i].length());
                 boolean right = columns.get(i).right && columns.get(i) != treeColumn;
                 if (right) sb.append(" ".repeat(pad)).append(l[i]);
@@ -365,6 +367,26 @@ final class LsCommand implements Callable<Integer> {
             }
             out.println(sb.toString().stripTrailing());
         }
+    }
+
+    /**
+     * On a terminal, as libsmartcols does for lsns's one truncatable column (COMMAND, unless
+     * {@code -u}): when the lines are wider than the terminal, COMMAND is narrowed by the excess,
+     * down to its header's width, and its cells are cut to it. Off a terminal nothing is cut.
+     *
+     * @param w the columns' widths, COMMAND's narrowed in place
+     * @return COMMAND's index when its cells are to be cut, else -1
+     */
+    private int truncatedColumn(List<Column> columns, int[] w) {
+        int c = columns.indexOf(Column.COMMAND);
+        if (c < 0 || noTruncate) return -1;
+        int width = TerminalWidth.ofStdout();
+        if (width < 0) return -1;
+        int total = w.length - 1;
+        for (int x : w) total += x;
+        if (total <= width) return -1;
+        w[c] = Math.max(Column.COMMAND.name().length(), w[c] - (total - width));
+        return c;
     }
 
     /** Depth first, each line's tree cell prefixed with its branch, as libsmartcols draws it. */

@@ -55,7 +55,10 @@ public final class Main implements Runnable {
      * @param args the command line, such as {@code run -- sh}
      */
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int status = execute(args);
+        // After every teardown: die of the command's terminating signal, as unshare(1) does.
+        SignalDeath.dieIfAsked();
+        System.exit(status);
     }
 
     /** Runs the command line and returns the exit status, without exiting. */

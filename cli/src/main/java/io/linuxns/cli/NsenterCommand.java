@@ -24,8 +24,8 @@ import java.util.concurrent.Callable;
  * through an intermediate process, as {@code nsenter} forks.
  *
  * <p>As nsenter, entering a user namespace drops supplementary groups and switches to uid and
- * gid 0 inside it unless {@code --preserve-credentials} is given. Differences: {@code -S}/{@code -G}
- * are not offered; {@code --root} works only where it is a no-op (the target's root is the root of
+ * gid 0 inside it unless {@code --preserve-credentials} is given; {@code -S}/{@code -G} then set
+ * other ids, in the helper's process before the exec. Differences: {@code --root} works only where it is a no-op (the target's root is the root of
  * its mount namespace, entered with {@code -m}); {@code -F} is accepted but linuxns always starts a
  * new process; {@code -Z} is refused (no SELinux support).
  */
@@ -51,6 +51,17 @@ final class NsenterCommand implements Callable<Integer>, NamespaceOptions.Holder
 
     @Option(names = "--preserve-credentials", description = "Keep the uid and gid when entering a user namespace (default: become 0 inside, as nsenter).")
     boolean preserveCredentials;
+
+    @Option(names = {"-S", "--setuid"}, paramLabel = "UID|follow",
+            description = "Run the program as UID in the entered namespaces, or with follow as the target's uid (default 0 with -U).")
+    String setuid;
+
+    @Option(names = {"-G", "--setgid"}, paramLabel = "GID|follow",
+            description = "Run the program as GID without supplementary groups, or with follow the target's gid (default 0 with -U).")
+    String setgid;
+
+    @Option(names = "--keep-caps", description = "Keep the capabilities of the entered user namespace across the exec (as ambient ones).")
+    boolean keepCaps;
 
     @Option(names = {"-r", "--root"}, arity = "0..1", paramLabel = "DIR", preprocessor = AttachedValueOnly.class,
             description = "Root directory: only the target's own root, with -m.")
@@ -81,6 +92,9 @@ final class NsenterCommand implements Callable<Integer>, NamespaceOptions.Holder
     @Override
     public Integer call() throws Exception {
         Map<NamespaceType, Optional<Path>> selected = namespaces.selected();
+        // getopt parses -S and -G before anything is opened: a bad number is reported first.
+        if (setuid != null && !setuid.equals("follow")) id("uid", setuid);
+        if (setgid != null && !setgid.equals("follow")) id("gid", setgid);
         if (all && target == null) throw CliException.usage("no target PID specified for --all");
         if (followContext) {
             throw CliException.usage(Files.isDirectory(Path.of("/sys/fs/selinux")) ? "--follow-context: SELinux contexts are not supported by linuxns"
@@ -131,11 +145,59 @@ final class NsenterCommand implements Callable<Integer>, NamespaceOptions.Holder
             // The helper changes directory after it joined the mount namespace: DIR is looked up there.
             if (wdns != null) b.directory(wdns);
             if (env) targetEnvironment(b);
+            credentials(b, handles.stream().anyMatch(ns -> ns.type() == NamespaceType.USER));
             // The handles must stay open until start() returns; ChildRunner waits past that.
             return ChildRunner.run(b);
         } finally {
             for (Namespace ns : handles) ns.close();
         }
+    }
+
+    /**
+     * -G, -S and --keep-caps, as nsenter: after the namespaces are entered (a joined user
+     * namespace has made the helper uid and gid 0 already, unless --preserve-credentials), the
+     * gid with no supplementary groups, then the uid, then the capabilities of the entered user
+     * namespace as ambient ones. {@code follow} takes the target's, as {@code stat /proc/PID}
+     * shows them, numbered in the entered user namespace through the target's {@code uid_map}.
+     */
+    private void credentials(NamespacedProcessBuilder b, boolean joinsUser) throws CliException {
+        long gid = setgid == null ? -1 : setgid.equals("follow") ? follow("gid", joinsUser) : id("gid", setgid);
+        long uid = setuid == null ? -1 : setuid.equals("follow") ? follow("uid", joinsUser) : id("uid", setuid);
+        if (gid >= 0) b.gid(gid);
+        if (uid >= 0) b.uid(uid);
+        // As util-linux: nothing without a user namespace, and nothing left after leaving uid 0.
+        if (keepCaps && joinsUser && !(uid > 0 && !preserveCredentials)) b.keepCapabilities(true);
+    }
+
+    private static long id(String what, String value) throws CliException {
+        try {
+            return UsageErrors.id(what, value);
+        } catch (picocli.CommandLine.TypeConversionException e) {
+            throw CliException.usage(e.getMessage());
+        }
+    }
+
+    /** The target's uid or gid (the owner of /proc/PID), as the entered user namespace numbers it. */
+    private long follow(String what, boolean joinsUser) throws CliException {
+        if (target == null) throw CliException.usage("neither filename nor target pid supplied for --set" + what + " follow");
+        Path proc = Path.of("/proc/" + target);
+        long id;
+        try {
+            id = ((Number) Files.getAttribute(proc, what.equals("uid") ? "unix:uid" : "unix:gid")).longValue();
+        } catch (IOException e) {
+            throw CliException.usage("cannot open " + proc + ": " + e.getMessage());
+        }
+        if (!joinsUser) return id;
+        try {
+            for (String line : Files.readAllLines(proc.resolve(what.equals("uid") ? "uid_map" : "gid_map"))) {
+                String[] f = line.trim().split("\\s+");
+                long inside = Long.parseLong(f[0]), outside = Long.parseLong(f[1]), count = Long.parseLong(f[2]);
+                if (id >= outside && id - outside < count) return inside + (id - outside);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw CliException.usage("cannot read the " + what + " map of process " + target + ": " + e.getMessage());
+        }
+        return 65534; // not mapped: the overflow id, as stat(2) inside would show it
     }
 
     private Namespace open(NamespaceType type, Optional<Path> file) throws CliException, NamespaceException {

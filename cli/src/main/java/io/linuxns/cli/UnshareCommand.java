@@ -25,9 +25,9 @@ import java.util.concurrent.Callable;
  * <p>Differences, all from the model "the command is always a new process": linuxns always
  * behaves as with {@code --fork} ({@code -f} is accepted), so with {@code -p} the command itself
  * is PID 1; {@code --root} is a {@code pivot_root(2)} in a new mount namespace (implied) rather
- * than a {@code chroot(2)}; {@code --monotonic} and {@code --boottime} imply {@code -T}; a command
- * killed by a signal gives exit status 128+N instead of re-raising the signal. As {@code unshare --fork},
- * linuxns ignores SIGINT and SIGTERM while the program runs unless {@code --forward-signals} is given.
+ * than a {@code chroot(2)}; {@code --monotonic} and {@code --boottime} imply {@code -T}. As
+ * {@code unshare --fork}, linuxns ignores SIGINT and SIGTERM while the program runs unless
+ * {@code --forward-signals} is given, and dies of the signal that killed the program.
  */
 @Command(name = "unshare", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = NamespaceOptions.Transformer.class,
         description = {"Run a program with some namespaces unshared from the parent, like unshare(1).",
@@ -87,7 +87,18 @@ final class UnshareCommand implements Callable<Integer>, NamespaceOptions.Holder
             description = "Allow or deny setgroups(2) in the new user namespace.")
     SetGroups setgroups;
 
-    @Option(names = "--forward-signals", description = "Pass SIGTERM on to the program (without it linuxns ignores SIGINT and SIGTERM,"
+    @Option(names = {"-S", "--setuid"}, paramLabel = "UID", converter = UsageErrors.Uid.class,
+            description = "Run the program as UID in the new namespaces (setresuid).")
+    Long setuid;
+
+    @Option(names = {"-G", "--setgid"}, paramLabel = "GID", converter = UsageErrors.Gid.class,
+            description = "Run the program as GID, without supplementary groups (setresgid).")
+    Long setgid;
+
+    @Option(names = "--keep-caps", description = "Keep the capabilities of the new user namespace across the exec (as ambient ones).")
+    boolean keepCaps;
+
+    @Option(names = "--forward-signals", description = "Pass SIGTERM and SIGINT on to the program (without it linuxns ignores them,"
             + " as unshare --fork does).")
     boolean forwardSignals;
 
@@ -137,8 +148,25 @@ final class UnshareCommand implements Callable<Integer>, NamespaceOptions.Holder
         if (wd != null) b.directory(root != null ? Programs.absoluteInside(wd, "--wd") : wd.toAbsolutePath());
         persist(b, selected);
         environment(b);
-        return ChildRunner.run(b, forwardSignals ? ChildRunner.Signals.FORWARD : ChildRunner.Signals.IGNORE);
+        credentials(b);
+        return ChildRunner.run(b, forwardSignals ? ChildRunner.Signals.FORWARD_TERM_AND_INT : ChildRunner.Signals.IGNORE);
     }
+
+    /**
+     * -G, -S and --keep-caps, applied in that order right before the exec, as util-linux does. As
+     * there, --keep-caps without a new user namespace does nothing, and keeps nothing after a uid
+     * change away from 0 (the kernel cleared the capabilities: util-linux raises none).
+     */
+    private void credentials(NamespacedProcessBuilder b) {
+        if (setgid != null) b.gid(setgid);
+        if (setuid != null) b.uid(setuid);
+        if (!keepCaps || !b.unshared().contains(NamespaceType.USER)) return;
+        boolean leavesRoot = setuid != null && setuid != 0 && rootInside;
+        if (!leavesRoot) b.keepCapabilities(true);
+    }
+
+    /** Whether our euid is uid 0 in the new user namespace's map (the helper then is root there before -S). */
+    private boolean rootInside;
 
     /** An offset the kernel cannot take is a bad value given on the command line: usage, exit 1. */
     private void clockOffsets(NamespacedProcessBuilder b) throws CliException {
@@ -210,6 +238,8 @@ final class UnshareCommand implements Callable<Integer>, NamespaceOptions.Holder
         // Maps and setgroups are for a new user namespace: they imply -U, as in util-linux.
         if (!uids.isEmpty() || !gids.isEmpty() || sg != null) b.unshare(NamespaceType.USER);
         if (!uids.isEmpty()) b.uidMap(uids);
+        long euid = Credentials.euid();
+        rootInside = uids.stream().anyMatch(m -> euid >= m.outside() && euid - m.outside() < m.count() && m.inside() + (euid - m.outside()) == 0);
         if (!gids.isEmpty()) b.gidMap(gids);
         if (sg != null) b.setgroups(sg);
     }

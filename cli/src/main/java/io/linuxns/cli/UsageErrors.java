@@ -73,4 +73,37 @@ final class UsageErrors {
             throw new CommandLine.TypeConversionException("failed to parse pid: '" + value + "'");
         }
     }
+
+    /**
+     * A uid or gid as util-linux's {@code strtoul_or_err} takes it for {@code -S}/{@code -G}: a
+     * decimal number ({@code (uid_t) -1}, which the kernel reads as "unchanged", excluded), or
+     * {@code failed to parse uid: 'abc'}.
+     */
+    static long id(String what, String value) {
+        try {
+            if (!value.isEmpty() && value.chars().allMatch(Character::isDigit)) {
+                long id = Long.parseLong(value);
+                if (id < 0xFFFF_FFFFL) return id;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CommandLine.TypeConversionException("failed to parse " + what + ": '" + value + "'");
+    }
+
+    /** {@code -S/--setuid UID}. */
+    static final class Uid implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return id("uid", value);
+        }
+    }
+
+    /** {@code -G/--setgid GID}. */
+    static final class Gid implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return id("gid", value);
+        }
+    }
 }

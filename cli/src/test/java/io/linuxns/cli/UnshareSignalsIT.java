@@ -27,7 +27,7 @@ class UnshareSignalsIT {
     private static Process start(Path dir, String... options) throws IOException {
         List<String> args = new ArrayList<>(List.of("unshare", "-r"));
         args.addAll(List.of(options));
-        args.addAll(List.of("sh", "-c", "trap 'exit 42' TERM; : > READY; while [ ! -e GO ]; do sleep 0.05; done; exit 7"));
+        args.addAll(List.of("sh", "-c", "trap 'exit 42' TERM; trap 'exit 43' INT; : > READY; while [ ! -e GO ]; do sleep 0.05; done; exit 7"));
         return new ProcessBuilder(Cli.command(Cli.JAR, args.toArray(String[]::new))).directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -55,6 +55,15 @@ class UnshareSignalsIT {
         awaitReady(p, dir);
         p.destroy(); // SIGTERM to linuxns alone
         assertEquals(42, exit(p));
+    }
+
+    @Test
+    void forwardSignalsPassesSigintOnAsSigint(@TempDir Path dir) throws Exception {
+        // util-linux's forward_signal handles SIGTERM and SIGINT, each passed on as it is.
+        Process p = start(dir, "--forward-signals");
+        awaitReady(p, dir);
+        assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor());
+        assertEquals(43, exit(p));
     }
 
     @Test

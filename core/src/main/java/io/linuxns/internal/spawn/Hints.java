@@ -32,6 +32,28 @@ final class Hints {
                 default -> null;
             };
         }
+        // The command's own credentials (uid, gid, keepCapabilities): their steps are named for the command.
+        if (call.startsWith("getgroups(") && s.what().endsWith("before the gid change")) {
+            return "supplementary groups remain and setgroups(2) is denied in this user namespace (setgroups deny): allow it"
+                    + " (SetGroups.ALLOW, which needs privilege over the parent namespace), or start without supplementary groups";
+        }
+        if ((call.startsWith("setresuid(") || call.startsWith("setresgid(")) && !s.what().contains("joined user namespace")) {
+            String id = call.startsWith("setresuid(") ? "uid" : "gid";
+            return switch (errno) {
+                case Errno.EINVAL -> "the " + id + " is not mapped in the command's user namespace: map it (" + id + "Map), or choose"
+                        + " one that is";
+                case Errno.EPERM -> "changing the " + id + " needs CAP_SET" + id.toUpperCase(java.util.Locale.ROOT)
+                        + " in the command's user namespace: ask for a new user namespace, or run as root";
+                default -> null;
+            };
+        }
+        if (call.startsWith("capset(")) {
+            return errno == Errno.EPERM ? "the process no longer holds every capability of its user namespace: a uid change from 0"
+                    + " to another clears them (capabilities(7)); keep uid 0, or do not ask for keepCapabilities" : null;
+        }
+        if (call.startsWith("prctl(PR_CAP_AMBIENT")) {
+            return "raising an ambient capability needs it permitted and inheritable, and no SECBIT_NO_CAP_AMBIENT_RAISE";
+        }
         if (call.startsWith("getgroups(")) {
             return "supplementary groups would survive the join (the joined user namespace denies setgroups, and the JVM"
                     + " may not drop them): drop them first, or use preserveCredentials(true) to keep them knowingly";

@@ -377,6 +377,12 @@ final class ProcessImpl extends NamespacedProcess {
         return true;
     }
 
+    @Override
+    public boolean sendSignal(int signal) {
+        if (signal < 1 || signal > 64) throw new IllegalArgumentException("signal " + signal + " is not a signal number (1 to 64, signal(7))");
+        return signal(signal);
+    }
+
     /** @return whether the signal was sent: false once the process is reaped */
     private boolean signal(int sig) {
         synchronized (lock) {

@@ -309,13 +309,13 @@ final class ProgramWriter {
         if (c.gid() >= 0) {
             // Where setgroups is denied, an empty list already is what was asked for.
             p.syscall("drop supplementary groups", "setgroups(0, NULL)", IGNORE_FAILURE, LinuxNs.SYS_setgroups(), 0, 0);
-            p.expect("check that no supplementary group is left (setgroups(2) is denied in this user namespace)",
+            p.expect("check that no supplementary group is left before the gid change",
                     "getgroups(0, NULL) == 0", 0, LinuxNs.SYS_getgroups(), 0, 0);
-            p.syscall("become gid " + c.gid() + " (it must be mapped in the user namespace, and CAP_SETGID held there)",
+            p.syscall("become gid " + c.gid(),
                     "setresgid(" + c.gid() + ", " + c.gid() + ", " + c.gid() + ")", 0, LinuxNs.SYS_setresgid(), c.gid(), c.gid(), c.gid());
         }
         if (c.uid() >= 0) {
-            p.syscall("become uid " + c.uid() + " (it must be mapped in the user namespace, and CAP_SETUID held there)",
+            p.syscall("become uid " + c.uid(),
                     "setresuid(" + c.uid() + ", " + c.uid() + ", " + c.uid() + ")", 0, LinuxNs.SYS_setresuid(), c.uid(), c.uid(), c.uid());
         }
         if (c.ambientCapabilities()) ambientCapabilities();
@@ -338,8 +338,7 @@ final class ProgramWriter {
             int bits = (int) (all >>> (32 * word));
             for (int set = 0; set < 3; set++) data.set(java.lang.foreign.ValueLayout.JAVA_INT, 12L * word + 4L * set, bits);
         }
-        p.syscall("make every capability inheritable, to keep it across the exec (EPERM: none is left to keep, for example"
-                        + " after a uid change from 0, capabilities(7))",
+        p.syscall("make every capability inheritable, to keep them across the exec",
                 "capset({_LINUX_CAPABILITY_VERSION_3, 0}, capabilities 0-" + last + " effective, permitted, inheritable)", 0,
                 LinuxNs.SYS_capset(), header.address(), data.address());
         for (int cap = 0; cap <= last; cap++) {
