@@ -46,6 +46,17 @@ class TerminatingSignalTest {
     }
 
     @Test
+    void sendSignalSendsThatSignal() throws Exception {
+        NamespacedProcess p = new NamespacedProcessBuilder("sleep", "60").start();
+        assertThrows(IllegalArgumentException.class, () -> p.sendSignal(0));
+        assertThrows(IllegalArgumentException.class, () -> p.sendSignal(65));
+        assertTrue(p.sendSignal(10));
+        assertEquals(128 + 10, p.waitFor());
+        assertEquals(OptionalInt.of(10), p.terminatingSignal());
+        assertEquals(false, p.sendSignal(15), "sent to a reaped process");
+    }
+
+    @Test
     void notYetTerminated() throws Exception {
         NamespacedProcess p = new NamespacedProcessBuilder("sleep", "60").start();
         try {
