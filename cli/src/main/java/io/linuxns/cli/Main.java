@@ -14,6 +14,8 @@ import java.util.List;
  *
  * <p>Exit status: the command's own, or {@link ExitCodes}: 1 for bad usage, 125 when the
  * namespaces could not be set up, 126 and 127 when the command cannot be executed or found.
+ * When a signal killed the command, linuxns dies of that signal too, as util-linux does
+ * ({@link SignalDeath}).
  */
 @Command(name = "linuxns", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Linux namespaces from the JVM: run a container, unshare, nsenter, list namespaces.",
