@@ -15,8 +15,10 @@ import java.util.Set;
  * {@code rt_sigaction(2)} back to SIG_DFL (the JVM handles SIGTERM, SIGINT, SIGHUP itself and
  * uses SIGSEGV, SIGBUS and others for its own ends), {@code rt_sigprocmask(2)} to unblock it on
  * this thread, and {@code tgkill(2)} to this thread, whose default action ends the process.
- * For a signal that dumps core, the core size limit is set to 0 first ({@code prlimit(2)}):
- * the core would be the whole JVM's, not a small C program's.
+ * For a signal that dumps core, the core size limit is set to 0 first ({@code prlimit(2)}) and
+ * the process made not dumpable ({@code prctl(2)} {@code PR_SET_DUMPABLE}, for a core_pattern that
+ * pipes to a program, which the limit does not bind): the core would be the whole JVM's, not a
+ * small C program's.
  */
 final class SignalDeath {
     private SignalDeath() {}
@@ -57,6 +59,9 @@ final class SignalDeath {
                 syscall.apply(LinuxNs.SYS_prlimit64(), 0L, (long) LinuxNs.RLIMIT_CORE(), 0L, old.address());
                 zero.set(ValueLayout.JAVA_LONG, 8, old.get(ValueLayout.JAVA_LONG, 8)); // hard limit as it was
                 syscall.apply(LinuxNs.SYS_prlimit64(), 0L, (long) LinuxNs.RLIMIT_CORE(), zero.address(), 0L);
+                // A core_pattern that pipes to a program is not bound by the limit; no dump at all
+                // is made of a process that is not dumpable.
+                syscall.apply(LinuxNs.SYS_prctl(), (long) LinuxNs.PR_SET_DUMPABLE(), 0L, 0L, 0L);
             }
             if (sig != LinuxNs.SIGKILL() && sig != LinuxNs.SIGSTOP()) {
                 MemorySegment dfl = arena.allocate(32, 8); // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask

@@ -22,7 +22,12 @@ class SignalDeathIT {
 
     /** How the process started with {@code command} ended: "signal N" or "exit N". */
     private static String end(List<String> command) throws Exception {
-        NamespacedProcess p = new NamespacedProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        return end(command, null);
+    }
+
+    /** The same, run in {@code directory} (null: this one). */
+    private static String end(List<String> command, java.nio.file.Path directory) throws Exception {
+        NamespacedProcess p = new NamespacedProcessBuilder(command).directory(directory).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         assertTrue(p.waitFor(2, TimeUnit.MINUTES), "did not end: " + command);
         OptionalInt sig = p.terminatingSignal();
@@ -39,8 +44,22 @@ class SignalDeathIT {
         assertEquals("signal 15", end(term));
         assertEquals(end(term), end(ours(term.toArray(String[]::new))));
         // A signal that dumps core: linuxns dies of it without dumping the JVM's core.
-        List<String> quit = List.of("unshare", "-r", "sh", "-c", "kill -QUIT $$");
-        assertEquals("signal 3", end(ours(quit.toArray(String[]::new))));
+        // With the core size limit raised, where the kernel would write a core file into the
+        // working directory (core_pattern "core") or hand it to a program (a "|" pattern).
+        List<String> quit = new ArrayList<>(List.of("sh", "-c", "ulimit -c unlimited && exec \"$0\" \"$@\""));
+        quit.addAll(ours("unshare", "-r", "sh", "-c", "ulimit -c 0; kill -QUIT $$")); // no core of the command's own
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("linuxns-core");
+        try {
+            assertEquals("signal 3", end(quit, dir));
+            try (var left = java.nio.file.Files.list(dir)) {
+                assertEquals(List.of(), left.map(f -> f.getFileName().toString()).toList(), "a core file was written");
+            }
+        } finally {
+            try (var left = java.nio.file.Files.list(dir)) {
+                for (java.nio.file.Path f : left.toList()) java.nio.file.Files.delete(f);
+            }
+            java.nio.file.Files.delete(dir);
+        }
         // SIGKILL, whose disposition nobody can change.
         assertEquals("signal 9", end(ours("unshare", "-r", "sh", "-c", "kill -KILL $$")));
         // An exit with the same value is an exit.
