@@ -29,6 +29,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -262,6 +264,105 @@ out:
     }
     if (sync[0] >= 0) close(sync[0]);
     if (sync[1] >= 0) close(sync[1]);
+    return result;
+}
+
+/*
+ * linuxns's isolated path replayed in C (docs/spawn.md): what the design costs without the JVM.
+ * Per spawn, as linuxns does: an error pipe, a memfd holding the helper's image (written, then
+ * sealed F_SEAL_WRITE|SHRINK|GROW|SEAL), clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD | clone_flags)
+ * with every signal blocked; the child blocks the rest, clears close-on-exec on the error pipe
+ * and execveat()s the memfd (AT_EMPTY_PATH); the helper (limits-helper.c) closes what it does not
+ * need, unshares unshare_flags, makes / private in a new mount namespace and execs path. The
+ * parent closes its copies, reads the error pipe to EOF (the command's exec), polls the pidfd
+ * and reaps with waitid(P_PIDFD), as linuxns's start() and waitFor() do.
+ */
+struct helper_plan {
+    int image;
+    int error;
+    char *const *argv;
+};
+
+static int helper_child(void *p) {
+    struct helper_plan *plan = p;
+    uint64_t all = ~0ULL;
+    raw4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, KSIGSET_SIZE);
+    if (raw3(SYS_fcntl, plan->error, F_SETFD, 0) < 0) return 126;
+    static char empty[] = "";
+    static char *const no_env[] = {NULL};
+    long r;
+    register long r10 __asm__("r10") = (long)no_env;
+    register long r8 __asm__("r8") = AT_EMPTY_PATH;
+    __asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_execveat), "D"((long)plan->image), "S"((long)empty),
+                     "d"((long)plan->argv), "r"(r10), "r"(r8) : "rcx", "r11", "memory");
+    return 127;
+}
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+int limit_spawn_helper(const char *path, long clone_flags, long unshare_flags, const void *image, long image_size) {
+    char stack[CHILD_STACK] __attribute__((aligned(16)));
+    char flags_text[24], error_text[24];
+    int err[2] = {-1, -1}, memfd = -1, pidfd = -1;
+    int result = 0;
+
+    if (pipe2(err, O_CLOEXEC) != 0) return -errno;
+    memfd = (int)syscall(SYS_memfd_create, "linuxns-spawn", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (memfd < 0 && errno == EINVAL) memfd = (int)syscall(SYS_memfd_create, "linuxns-spawn", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (memfd < 0) { result = -errno; goto out; }
+    for (long off = 0; off < image_size;) {
+        ssize_t n = write(memfd, (const char *)image + off, (size_t)(image_size - off));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) { result = n < 0 ? -errno : -EIO; goto out; }
+        off += n;
+    }
+    if (fcntl(memfd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) { result = -errno; goto out; }
+    snprintf(flags_text, sizeof flags_text, "%ld", unshare_flags);
+    snprintf(error_text, sizeof error_text, "%d", err[1]);
+    char *const argv[] = {"linuxns-spawn", flags_text, error_text, (char *)path, NULL};
+    struct helper_plan plan = {memfd, err[1], argv};
+
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    struct limit_clone_args args = {0};
+    args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (uint64_t)clone_flags;
+    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+    args.exit_signal = SIGCHLD;
+    args.stack = (uint64_t)(uintptr_t)stack;
+    args.stack_size = sizeof stack;
+    long pid = limit_clone3(&args, sizeof args, helper_child, &plan);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0) { result = (int)pid; goto out; }
+    close(memfd);
+    memfd = -1;
+    close(err[1]);
+    err[1] = -1;
+    char report[16];
+    ssize_t n;
+    while ((n = read(err[0], report, sizeof report)) != 0) {
+        if (n < 0 && errno != EINTR) { result = -errno; break; }
+    }
+    struct pollfd ready = {pidfd, POLLIN, 0};
+    while (poll(&ready, 1, -1) < 0 && errno == EINTR) {}
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED, NULL) != 0) {
+        if (result == 0) result = -errno;
+    } else if (result == 0) {
+        result = info.si_code == CLD_EXITED ? info.si_status << 8 : info.si_status;
+    }
+
+out:
+    if (pidfd >= 0) close(pidfd);
+    if (memfd >= 0) close(memfd);
+    if (err[0] >= 0) close(err[0]);
+    if (err[1] >= 0) close(err[1]);
     return result;
 }
 

@@ -12,12 +12,14 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -36,6 +38,10 @@ public final class CLimits {
     private CLimits() {}
 
     private static final String SOURCE = "limits.c";
+    /** The helper of {@link #spawnHelper}: a static executable without libc, compiled with the library. */
+    private static final String HELPER_SOURCE = "limits-helper.c";
+    /** The helper's ELF image, read once; written into a new memfd on every spawn, as linuxns does. */
+    private static MemorySegment helperImage;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIB = compileAndLoad();
@@ -49,6 +55,8 @@ public final class CLimits {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SETNS_PAIR = fn("limit_setns_pair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle UNSHARE_THREAD = fn("limit_unshare_thread", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SPAWN_HELPER = fn("limit_spawn_helper",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG));
 
     /**
      * Compiles {@code limits.c} and loads the library into the global arena (it stays for the
@@ -65,21 +73,18 @@ public final class CLimits {
             }
             Path lib = dir.resolve("liblinuxns-bench-limits.so");
             String cc = System.getenv().getOrDefault("CC", "gcc");
-            Process gcc = new ProcessBuilder(cc, "-O2", "-Wall", "-shared", "-fPIC", "-pthread",
-                    "-o", lib.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-            gcc.getOutputStream().close();
-            String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!gcc.waitFor(120, TimeUnit.SECONDS)) {
-                gcc.destroyForcibly();
-                throw new IllegalStateException(cc + " did not finish compiling " + SOURCE + " in 120 s");
+            compile(cc, SOURCE, "-O2", "-Wall", "-shared", "-fPIC", "-pthread", "-o", lib.toString(), source.toString());
+            Path helperSource = dir.resolve(HELPER_SOURCE);
+            try (InputStream in = CLimits.class.getResourceAsStream(HELPER_SOURCE)) {
+                if (in == null) throw new IllegalStateException(HELPER_SOURCE + " is not packaged next to " + CLimits.class.getName());
+                Files.copy(in, helperSource);
             }
-            if (gcc.exitValue() != 0) {
-                throw new IllegalStateException(cc + " failed to compile " + SOURCE + " (exit " + gcc.exitValue()
-                        + "); the C baselines need gcc (or $CC) on the PATH:\n" + output);
-            }
-            // Not -Werror: another compiler's new warning must not stop a benchmark run; it is shown.
-            if (!output.isBlank()) System.err.print(cc + " on " + SOURCE + ":\n" + output);
+            Path helper = dir.resolve("linuxns-bench-helper");
+            compile(cc, HELPER_SOURCE, "-O2", "-Wall", "-static", "-nostdlib", "-fno-pie", "-no-pie", "-fno-stack-protector", "-s",
+                    "-Wl,--build-id=none", "-o", helper.toString(), helperSource.toString());
+            byte[] elf = Files.readAllBytes(helper);
+            helperImage = Arena.global().allocate(elf.length, 16);
+            MemorySegment.copy(elf, 0, helperImage, JAVA_BYTE, 0, elf.length);
             return SymbolLookup.libraryLookup(lib, Arena.global());
         } catch (IOException e) {
             throw new UncheckedIOException("compiling the C baselines (" + SOURCE + ") failed", e);
@@ -89,6 +94,25 @@ public final class CLimits {
         } finally {
             if (dir != null) deleteTree(dir);
         }
+    }
+
+    /** Runs the compiler; throws with its output unless it succeeds. */
+    private static void compile(String cc, String what, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(cc));
+        command.addAll(List.of(args));
+        Process gcc = new ProcessBuilder(command).redirectErrorStream(true).start();
+        gcc.getOutputStream().close();
+        String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!gcc.waitFor(120, TimeUnit.SECONDS)) {
+            gcc.destroyForcibly();
+            throw new IllegalStateException(cc + " did not finish compiling " + what + " in 120 s");
+        }
+        if (gcc.exitValue() != 0) {
+            throw new IllegalStateException(cc + " failed to compile " + what + " (exit " + gcc.exitValue()
+                    + "); the C baselines need gcc (or $CC) on the PATH:\n" + output);
+        }
+        // Not -Werror: another compiler's new warning must not stop a benchmark run; it is shown.
+        if (!output.isBlank()) System.err.print(cc + " on " + what + ":\n" + output);
     }
 
     /**
@@ -142,6 +166,23 @@ public final class CLimits {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
+    }
+
+    /**
+     * linuxns's isolated spawn path in C ({@code limit_spawn_helper}): a memfd with the helper's
+     * image written and sealed per spawn, {@code clone3(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|cloneFlags)},
+     * {@code execveat} of the memfd, the helper's {@code unshare(unshareFlags)} (and for a mount
+     * namespace the recursive {@code MS_PRIVATE}), the command's {@code execve}; the parent reads the
+     * error pipe to EOF, polls the pidfd and reaps. Throws unless the command exited 0.
+     */
+    public static void spawnHelper(MemorySegment path, long cloneFlags, long unshareFlags) {
+        int r;
+        try {
+            r = (int) SPAWN_HELPER.invokeExact(path, cloneFlags, unshareFlags, helperImage, helperImage.byteSize());
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        check(r, "limit_spawn_helper");
     }
 
     /** {@code setns(target, nstype)} then {@code setns(original, nstype)} on the calling thread. */

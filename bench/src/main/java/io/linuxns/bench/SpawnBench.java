@@ -125,6 +125,17 @@ public class SpawnBench {
         CLimits.spawn(truePath, NS4, false);
     }
 
+    /**
+     * linuxns's isolated path in C (limits.c, {@code limit_spawn_helper}): memfd, clone3 with the new
+     * PID namespace, execveat of a static helper that unshares UTS+IPC+MNT, makes / private and execs
+     * the command. What the design costs without the JVM: the gap to {@link #cUtsIpcPidMnt} is the
+     * helper's, the gap from here to {@link #namespacedUtsIpcPidMnt} the Java side's.
+     */
+    @Benchmark
+    public void cHelperUtsIpcPidMnt() {
+        CLimits.spawnHelper(truePath, NamespaceType.PID.cloneFlag() & 0xffffffffL, NS4 & ~(NamespaceType.PID.cloneFlag() & 0xffffffffL));
+    }
+
     @Benchmark
     public void cUser() {
         CLimits.spawn(truePath, NS4_USER, false);
@@ -194,7 +205,7 @@ public class SpawnBench {
     }
 
     @Benchmark
-    @Versus(value = {"cUtsIpcPidMnt", "unshareUtsIpcPidMnt", "processBuilder"}, target = 1.15)
+    @Versus(value = {"cUtsIpcPidMnt", "cHelperUtsIpcPidMnt", "unshareUtsIpcPidMnt", "processBuilder"}, target = 1.15)
     public void namespacedUtsIpcPidMnt() throws IOException, InterruptedException {
         check(namespacedUtsIpcPidMnt.start(), namespacedUtsIpcPidMnt.command());
     }
