@@ -79,6 +79,10 @@ final class ProgramWriter {
     static void trampoline(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds) {
         ProgramWriter w = new ProgramWriter(t, r, plan, fds);
         w.blockSignals();
+        // Every descriptor close-on-exec in this table, then the helper's cleared again: the helper's
+        // exec closes the JVM's files (after the vfork release, however many), and the helper
+        // needs no close_range of its own.
+        if (!r.streams().inheritDescriptors() && !plan.trampolineWaits) w.markCloseOnExec();
         java.util.SortedSet<Integer> needs = fds.helperNeeds();
         for (int fd : needs) w.keepAcrossExec(fd);
         // Exec recomputes capabilities: uid 0 inside keeps them only if the map is there before.
@@ -115,7 +119,7 @@ final class ProgramWriter {
     static void helper(ChildProgram h, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
         ProgramWriter w = new ProgramWriter(h, r, plan, fds);
         w.processName(plan.helperName());
-        if (!r.streams().inheritDescriptors()) w.closeAllBut(fds.helperNeeds());
+        // The JVM's descriptors are gone already: the trampoline left only the helper's without close-on-exec.
         // Joined namespaces first: namespaces made after joining a user namespace belong to it,
         // and what the parent does in the sync window must find the child's final namespaces.
         w.joinNamespaces();
@@ -202,6 +206,12 @@ final class ProgramWriter {
             from = fd + 1L;
         }
         closeRange(from, 0xFFFF_FFFFL);
+    }
+
+    /** {@code close_range(3, ~0, CLOSE_RANGE_CLOEXEC)}: sets bits in this child's own table, closes nothing yet. */
+    private void markCloseOnExec() {
+        p.syscall("mark the JVM's descriptors close-on-exec", "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)", 0,
+                LinuxNs.SYS_close_range(), 3, 0xFFFF_FFFFL, LinuxNs.CLOSE_RANGE_CLOEXEC());
     }
 
     private void closeRange(long first, long last) {

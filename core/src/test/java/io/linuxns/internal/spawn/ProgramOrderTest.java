@@ -97,7 +97,10 @@ class ProgramOrderTest {
     @Test
     void aDeathSignalNeedsTheHelper() {
         List<String> calls = calls(request(Set.of(), List.of(), null, List.of(), false, 9, false));
-        assertEquals(List.of("rt_sigprocmask", "fcntl", "execveat"), calls.subList(0, calls.indexOf("|")));
+        assertEquals(List.of("rt_sigprocmask", "close_range", "fcntl", "execveat"), calls.subList(0, calls.indexOf("|")),
+                "the JVM's descriptors marked close-on-exec, the helper's kept");
+        assertEquals(1, java.util.Collections.frequency(calls.subList(calls.indexOf("|"), calls.size()), "close_range"),
+                "the helper closes nothing, only marks its own descriptors close-on-exec before the command's exec: " + calls);
         assertTrue(calls.contains("getppid") && calls.contains("poll"), calls.toString());
     }
 
