@@ -12,10 +12,14 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,8 +59,24 @@ public class SpawnBench {
     private final Arena arena = Arena.ofShared();
     private MemorySegment truePath;
 
+    /**
+     * Spawns before the measurement, in the fork's setup: a JVM needs thousands of spawns before
+     * C2 has compiled the spawn path (docs/spawn.md, "Where the namespaced spawn's time goes":
+     * the namespaced path's first 500 cost 2-12 ms of JVM CPU each), far more than the spawn
+     * profile's warm-up iterations make; the first spawns of a JVM are FirstSpawnsBench's. At most
+     * {@code bench.spawnWarmup} spawns (default 2000) or {@code bench.spawnWarmupSeconds} (default 5).
+     */
+    private void warmUp(BenchmarkParams params) throws Throwable {
+        String name = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        if (name.startsWith("c")) return; // the C limits: no JIT in their path
+        MethodHandle benchmark = MethodHandles.lookup().findVirtual(SpawnBench.class, name, MethodType.methodType(void.class));
+        int spawns = Integer.getInteger("bench.spawnWarmup", 2000);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Integer.getInteger("bench.spawnWarmupSeconds", 5));
+        for (int i = 0; i < spawns && System.nanoTime() < deadline; i++) benchmark.invokeExact(this);
+    }
+
     @Setup(Level.Trial)
-    public void setup() {
+    public void setup(BenchmarkParams params) throws Throwable {
         processBuilder = discard(new ProcessBuilder(TRUE));
         unshareUtsIpcPidMnt = discard(new ProcessBuilder("unshare", "--uts", "--ipc", "--pid", "--fork", "--mount", TRUE));
         unshareUser = discard(new ProcessBuilder("unshare", "-r", "--uts", "--ipc", "--pid", "--fork", "--mount", TRUE));
@@ -75,6 +95,7 @@ public class SpawnBench {
                 .unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT);
         truePath = arena.allocateFrom(TRUE);
         CLimits.load();
+        warmUp(params);
     }
 
     @TearDown(Level.Trial)
