@@ -48,6 +48,12 @@ class BenchmarksSmokeTest {
                 "the namespace benchmarks need root (CAP_SYS_ADMIN)");
     }
 
+    /** One spawn through SpawnBench's warm-up (its reflective call of the benchmark), not thousands. */
+    @BeforeAll
+    static void oneWarmUpSpawn() {
+        System.setProperty("bench.spawnWarmup", "1");
+    }
+
     private static ChainedOptionsBuilder smokeOptions() {
         return new OptionsBuilder()
                 .forks(0)
@@ -103,6 +109,10 @@ class BenchmarksSmokeTest {
             MemorySegment missing = arena.allocateFrom("/nonexistent/command");
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> CLimits.spawn(missing, SpawnBench.NS4, false));
             assertTrue(e.getMessage().contains("exit 127"), e.getMessage());
+            long pid = io.linuxns.NamespaceType.PID.cloneFlag() & 0xffffffffL;
+            CLimits.spawnHelper(arena.allocateFrom("/bin/true"), pid, SpawnBench.NS4 & ~pid);
+            IllegalStateException h = assertThrows(IllegalStateException.class, () -> CLimits.spawnHelper(missing, pid, SpawnBench.NS4 & ~pid));
+            assertTrue(h.getMessage().contains("limit_spawn_helper") && h.getMessage().contains("exit 127"), h.getMessage());
         }
         assertEquals(0, CLimits.run(List.of("/bin/true")));
         assertEquals(1 << 8, CLimits.run(List.of("/bin/false")), "wait status of an exit 1");
