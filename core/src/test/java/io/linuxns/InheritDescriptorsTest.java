@@ -129,6 +129,33 @@ class InheritDescriptorsTest {
         }
     }
 
+    /**
+     * The helper, sitting in its new namespaces in the sync window, holds none of the JVM's
+     * descriptors: the trampoline marked them close-on-exec and the helper's exec closed them.
+     */
+    @Test
+    void theHelperHoldsNoneOfTheJvmsDescriptorsInItsNamespaces() throws Exception {
+        Path f = Files.createTempFile("linuxns-helper-fds", ".txt");
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+            int fd = fdOf(f);
+            assertFalse(closeOnExec(fd), "the test needs a descriptor of the JVM's that is not close-on-exec");
+            Map<Integer, String> helper = new TreeMap<>();
+            NamespacedProcessBuilder b = new NamespacedProcessBuilder("/bin/true").unshare(NamespaceType.UTS).parentSetup(pid -> {
+                try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+                    for (Path p : list.toList()) helper.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                }
+            });
+            assertEquals(0, b.start().waitFor());
+            assertFalse(helper.isEmpty(), "the helper's descriptors were read");
+            assertFalse(helper.containsValue(f.toString()), "the helper holds the JVM's file: " + helper);
+            for (Map.Entry<Integer, String> e : jvmDescriptors().entrySet()) {
+                assertFalse(e.getValue().equals(helper.get(e.getKey())), "the helper holds the JVM's " + e + ": " + helper);
+            }
+        } finally {
+            Files.delete(f);
+        }
+    }
+
     /** This JVM's descriptors above stderr that are not close-on-exec, with their targets. */
     private static Map<Integer, String> jvmDescriptors() throws IOException {
         Map<Integer, String> fds = new TreeMap<>();
