@@ -212,6 +212,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int O_APPEND() {
         return O_APPEND;
     }
+    private static final int O_NONBLOCK = (int)2048L;
+    /**
+     * {@snippet lang=c :
+     * #define O_NONBLOCK 2048
+     * }
+     */
+    public static int O_NONBLOCK() {
+        return O_NONBLOCK;
+    }
     private static final int F_GETFD = (int)1L;
     /**
      * {@snippet lang=c :

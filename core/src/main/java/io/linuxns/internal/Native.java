@@ -8,6 +8,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -309,16 +310,27 @@ public final class Native {
     /** {@code pipe2(2)} with O_CLOEXEC; returns {read end, write end}. */
     public static int[] pipe() throws NamespaceException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            MemorySegment st = callState();
-            int r = (int) Pipe2.H.invokeExact(st, fds, LinuxNs.O_CLOEXEC());
-            if (r != 0) throw fail("pipe2(O_CLOEXEC)", st);
-            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-        } catch (NamespaceException e) {
-            throw e;
+            return pipe(arena);
+        }
+    }
+
+    /** {@code pipe2(2)} with O_CLOEXEC, its buffer from {@code scratch}; returns {read end, write end}. */
+    public static int[] pipe(SegmentAllocator scratch) throws NamespaceException {
+        return pipe(scratch, LinuxNs.O_CLOEXEC());
+    }
+
+    /** {@code pipe2(2)} with {@code flags} (O_CLOEXEC, O_NONBLOCK), its buffer from {@code scratch}; returns {read end, write end}. */
+    public static int[] pipe(SegmentAllocator scratch, int flags) throws NamespaceException {
+        MemorySegment fds = scratch.allocate(JAVA_INT, 2);
+        MemorySegment st = callState();
+        int r;
+        try {
+            r = (int) Pipe2.H.invokeExact(st, fds, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
+        if (r != 0) throw fail("pipe2(" + Flags.open(flags) + ")", st);
+        return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
     }
 
     /** {@code fcntl(fd, F_DUPFD_CLOEXEC, min)}: a close-on-exec copy of {@code fd} numbered {@code min} or above. */
@@ -337,16 +349,22 @@ public final class Native {
     /** {@code fstat(2)}; returns {st_dev, st_ino}. */
     public static long[] devIno(int fd) throws NamespaceException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(io.linuxns.bindings.stat.layout());
-            MemorySegment st = callState();
-            int r = (int) Fstat.H.invokeExact(st, fd, buf);
-            if (r != 0) throw fail("fstat(fd=" + fd + ")", st);
-            return new long[] {io.linuxns.bindings.stat.st_dev(buf), io.linuxns.bindings.stat.st_ino(buf)};
-        } catch (NamespaceException e) {
-            throw e;
+            return devIno(fd, arena);
+        }
+    }
+
+    /** {@code fstat(2)} into a buffer from {@code scratch}; returns {st_dev, st_ino}. */
+    public static long[] devIno(int fd, SegmentAllocator scratch) throws NamespaceException {
+        MemorySegment buf = scratch.allocate(io.linuxns.bindings.stat.layout());
+        MemorySegment st = callState();
+        int r;
+        try {
+            r = (int) Fstat.H.invokeExact(st, fd, buf);
         } catch (Throwable t) {
             throw unexpected(t);
         }
+        if (r != 0) throw fail("fstat(fd=" + fd + ")", st);
+        return new long[] {io.linuxns.bindings.stat.st_dev(buf), io.linuxns.bindings.stat.st_ino(buf)};
     }
 
     // ---- mounts and names -------------------------------------------------------------------

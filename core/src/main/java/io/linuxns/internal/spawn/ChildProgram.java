@@ -135,6 +135,18 @@ final class ChildProgram {
         return array.address();
     }
 
+    /**
+     * A NULL-terminated array of C strings copied in one piece: {@code packed} holds them
+     * NUL-terminated one after the other, {@code offsets} where each begins.
+     */
+    long packedStringArray(byte[] packed, int[] offsets) {
+        MemorySegment strings = memory.allocate(Math.max(1, packed.length), 1);
+        MemorySegment.copy(packed, 0, strings, JAVA_BYTE, 0, packed.length);
+        MemorySegment array = memory.allocate(ADDRESS.byteSize() * (offsets.length + 1), ADDRESS.byteAlignment());
+        for (int i = 0; i < offsets.length; i++) array.setAtIndex(JAVA_LONG, i, strings.address() + offsets[i]);
+        return array.address();
+    }
+
     /** NUL-terminated copies of {@code strings} in the program's memory: their addresses. */
     long[] cstrings(List<String> strings) {
         long[] a = new long[strings.size()];

@@ -13,6 +13,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -85,7 +86,7 @@ final class Clone3 {
      * @param flags CLONE_* flags besides CLONE_VM and CLONE_PIDFD
      * @param cgroupFd a cgroup v2 directory for CLONE_INTO_CGROUP, or -1
      */
-    static Child clone(Arena scratch, long program, long flags, int cgroupFd, boolean deathSignal) throws NamespaceException {
+    static Child clone(SegmentAllocator scratch, long program, long flags, int cgroupFd, boolean deathSignal) throws NamespaceException {
         MemorySegment code = routine();
         MemorySegment stack = scratch.allocate(STACK_SIZE, 16);
         stack.set(JAVA_LONG, STACK_SIZE - 16, code.address() + ChildRoutine.CLONE_ENTRY);

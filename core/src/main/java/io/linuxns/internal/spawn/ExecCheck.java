@@ -6,8 +6,8 @@ import io.linuxns.internal.Errno;
 import io.linuxns.internal.Native;
 import io.linuxns.internal.OriginThread;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,20 +57,11 @@ final class ExecCheck {
      * @return {@code null} if the command was exec'd (or nothing tells otherwise), else the
      *         exception for start() to throw; the child is left unreaped either way
      */
-    static NamespaceException diedBeforeExec(Clone3.Child child, Spawner.Plan plan, String command) {
-        Stat st = Stat.read(child.pid());
+    static NamespaceException diedBeforeExec(Clone3.Child child, Spawner.Plan plan, String command, SegmentAllocator scratch) {
+        Stat st = Stat.read(child.pid(), scratch);
         if (st == null || !(st.state == 'Z' || st.state == 'X' || (st.flags & PF_EXITING) != 0)) return null;
-        int signal;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(128, 8);
-            int r;
-            // Its death is under way: this wait is short. WNOWAIT: whoever reaps it still can.
-            do {
-                r = Native.rawWaitid(LinuxNs.P_PIDFD(), child.pidfd(), info, LinuxNs.WEXITED() | LinuxNs.WNOWAIT());
-            } while (r == -Errno.EINTR);
-            if (r < 0 || info.get(JAVA_INT, 8) == CLD_EXITED) return null; // si_code
-            signal = info.get(JAVA_INT, 24); // si_status
-        }
+        int signal = killedBy(child, scratch);
+        if (signal == 0) return null;
         boolean forks = plan.init || plan.forkIntoPidNamespace;
         if (forks) {
             return new NamespaceException("the child (" + plan.helperName() + ", which starts \"" + command + "\") was killed by "
@@ -81,6 +72,42 @@ final class ExecCheck {
         if (!isPreExecName(st.comm, plan, child.clonedByCaller())) return null;
         return new NamespaceException("the child was killed by " + signalName(signal) + " before it exec'd \"" + command + "\"", 0,
                 "nothing of the program ran (a ParentSetup, another process or the OOM killer sent the signal)");
+    }
+
+    /**
+     * The same question for a direct spawn (no helper, always {@code CLONE_VFORK}), without
+     * reading {@code /proc}: clone3 returned at the vfork release, which is the child's exec or
+     * its exit, and the child had set {@code unblocked} from -1 to 0 right after unblocking
+     * signals, before the execve (ProgramWriter.direct). Still -1: it never got that far, and
+     * an exit without a report on the error pipe is a death by a signal (a blocked one is
+     * delivered as the unblock returns, before the store). 0: it exec'd; a signal that arrives
+     * in the few instructions and the part of execve before its point of no return kills it
+     * before the command runs, and is then taken for a death after the exec (docs/spawn.md).
+     *
+     * @return {@code null} if the command was exec'd, else the exception for start() to throw
+     */
+    static NamespaceException diedBeforeDirectExec(Clone3.Child child, Spawner.Plan plan, MemorySegment unblocked, String command,
+                                                    SegmentAllocator scratch) {
+        if ((plan.cloneFlags & LinuxNs.CLONE_VFORK()) == 0) throw new AssertionError("a direct spawn always uses CLONE_VFORK");
+        if (unblocked.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) != -1L) return null;
+        int signal = killedBy(child, scratch);
+        if (signal == 0) return null; // an exit without a report: not the interpreter's, so nothing to say
+        return new NamespaceException("the child was killed by " + signalName(signal) + " before it exec'd \"" + command + "\"", 0,
+                "nothing of the program ran (another process or the OOM killer sent the signal)");
+    }
+
+    /**
+     * The signal that killed the child, or 0 if it exited; waits for it, so only for a child whose
+     * death is under way. {@code WNOWAIT}: whoever reaps it still can.
+     */
+    private static int killedBy(Clone3.Child child, SegmentAllocator scratch) {
+        MemorySegment info = scratch.allocate(128, 8);
+        int r;
+        do {
+            r = Native.rawWaitid(LinuxNs.P_PIDFD(), child.pidfd(), info, LinuxNs.WEXITED() | LinuxNs.WNOWAIT());
+        } while (r == -Errno.EINTR);
+        if (r < 0 || info.get(JAVA_INT, 8) == CLD_EXITED) return 0; // si_code
+        return info.get(JAVA_INT, 24); // si_status
     }
 
     /**
@@ -116,9 +143,9 @@ final class ExecCheck {
          * {@return the child's, or {@code null} if it cannot be read} This runs on every spawn:
          * raw calls, and the line parsed in place (comm made a string only for a dead child).
          */
-        static Stat read(long pid) {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = arena.allocate(1024);
+        static Stat read(long pid, SegmentAllocator scratch) {
+            try {
+                MemorySegment buf = scratch.allocate(1024);
                 path(buf, pid);
                 int fd = (int) Native.rawSyscall4(LinuxNs.SYS_openat(), LinuxNs.AT_FDCWD(), buf.address(),
                         LinuxNs.O_RDONLY() | LinuxNs.O_CLOEXEC(), 0);

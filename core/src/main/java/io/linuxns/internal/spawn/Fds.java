@@ -3,12 +3,19 @@ package io.linuxns.internal.spawn;
 import io.linuxns.NamespaceException;
 import io.linuxns.internal.Native;
 
+import java.lang.foreign.SegmentAllocator;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
 /** The descriptors a spawn opened: whatever is not handed on is closed on every path. */
 final class Fds {
     private final Set<Integer> open = new LinkedHashSet<>();
+    /** For the system calls' buffers: the spawn's scratch memory. */
+    private final SegmentAllocator scratch;
+
+    Fds(SegmentAllocator scratch) {
+        this.scratch = scratch;
+    }
 
     int add(int fd) {
         open.add(fd);
@@ -17,7 +24,7 @@ final class Fds {
 
     /** {@code pipe2(O_CLOEXEC)}: {read end, write end}, both tracked. */
     int[] pipe() throws NamespaceException {
-        int[] p = Native.pipe();
+        int[] p = Native.pipe(scratch);
         open.add(p[0]);
         open.add(p[1]);
         return p;

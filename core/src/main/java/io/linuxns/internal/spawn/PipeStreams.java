@@ -13,6 +13,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.SegmentAllocator;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -190,13 +191,13 @@ final class PipeStreams {
     }
 
     /** stdin's parent end {@code fd} as a stream; the caller closes {@code fd}. */
-    static Output output(int fd) throws IOException {
-        return new Output(reopen(fd, FileOutputStream::new));
+    static Output output(int fd, SegmentAllocator scratch) throws IOException {
+        return new Output(reopen(fd, FileOutputStream::new, scratch));
     }
 
     /** stdout's or stderr's parent end {@code fd} as a stream; the caller closes {@code fd}. */
-    static Input input(int fd) throws IOException {
-        return new Input(reopen(fd, FileInputStream::new));
+    static Input input(int fd, SegmentAllocator scratch) throws IOException {
+        return new Input(reopen(fd, FileInputStream::new, scratch));
     }
 
     private interface Opener<S extends Closeable> {
@@ -215,13 +216,13 @@ final class PipeStreams {
      * ({@code fstat}'s device and inode), since only this spawn holds that pipe. The window in
      * which a fork elsewhere could still inherit it is the few system calls in between.
      */
-    private static <S extends Closeable> S reopen(int fd, Opener<S> opener) throws IOException {
-        long[] pipe = Native.devIno(fd);
+    private static <S extends Closeable> S reopen(int fd, Opener<S> opener, SegmentAllocator scratch) throws IOException {
+        long[] pipe = Native.devIno(fd, scratch);
         int guess = Native.dupCloexecAtLeast(fd, 0);
         Native.close(guess);
         S stream = opener.open("/proc/self/fd/" + fd);
         try {
-            int mine = onPipe(guess, pipe) ? guess : search(fd, pipe);
+            int mine = onPipe(guess, pipe, scratch) ? guess : search(fd, pipe, scratch);
             if (mine < 0) throw new IOException("the descriptor that " + stream.getClass().getSimpleName() + " opened on /proc/self/fd/" + fd + " is not to be found");
             long r = Native.rawSyscall4(LinuxNs.SYS_fcntl(), mine, LinuxNs.F_SETFD(), LinuxNs.FD_CLOEXEC(), 0);
             if (r < 0) throw new NamespaceException("fcntl(" + mine + ", F_SETFD, FD_CLOEXEC)", (int) -r, null);
@@ -233,20 +234,20 @@ final class PipeStreams {
     }
 
     /** Whether descriptor {@code n} is open on the pipe {@code devIno}. */
-    private static boolean onPipe(int n, long[] devIno) {
+    private static boolean onPipe(int n, long[] devIno, SegmentAllocator scratch) {
         try {
-            return Arrays.equals(Native.devIno(n), devIno);
+            return Arrays.equals(Native.devIno(n, scratch), devIno);
         } catch (NamespaceException closed) {
             return false;
         }
     }
 
     /** The other descriptor on the pipe than {@code fd}, found among all of them; -1 if none. */
-    private static int search(int fd, long[] devIno) throws IOException {
+    private static int search(int fd, long[] devIno, SegmentAllocator scratch) throws IOException {
         try (DirectoryStream<Path> all = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path p : all) {
                 int n = Integer.parseInt(p.getFileName().toString());
-                if (n != fd && onPipe(n, devIno)) return n;
+                if (n != fd && onPipe(n, devIno, scratch)) return n;
             }
         }
         return -1;

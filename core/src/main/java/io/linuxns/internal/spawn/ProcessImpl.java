@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -80,14 +81,14 @@ final class ProcessImpl extends NamespacedProcess {
      * @param forwarder whether the child forks the command into a PID namespace and stays
      *                  outside ({@code Plan.forkIntoPidNamespace})
      */
-    static ProcessImpl start(Clone3.Child child, int[] parentEnds, boolean forwarder) throws IOException {
+    static ProcessImpl start(Clone3.Child child, int[] parentEnds, boolean forwarder, SegmentAllocator scratch) throws IOException {
         OutputStream in = OutputStream.nullOutputStream();
         InputStream out = InputStream.nullInputStream();
         InputStream err = InputStream.nullInputStream();
         try {
-            if (parentEnds[0] >= 0) in = PipeStreams.output(parentEnds[0]);
-            if (parentEnds[1] >= 0) out = PipeStreams.input(parentEnds[1]);
-            if (parentEnds[2] >= 0) err = PipeStreams.input(parentEnds[2]);
+            if (parentEnds[0] >= 0) in = PipeStreams.output(parentEnds[0], scratch);
+            if (parentEnds[1] >= 0) out = PipeStreams.input(parentEnds[1], scratch);
+            if (parentEnds[2] >= 0) err = PipeStreams.input(parentEnds[2], scratch);
         } catch (IOException | RuntimeException e) {
             // Not half a process: the streams made so far go with the spawn.
             for (java.io.Closeable c : new java.io.Closeable[] {in, out, err}) {
@@ -106,7 +107,7 @@ final class ProcessImpl extends NamespacedProcess {
         ProcessImpl p = new ProcessImpl(child.pid(), child.pidfd(), forwarder, in, out, err);
         synchronized (p.lock) {
             p.watched = true;
-            Reaper.watch(p.key, p.pidfd, p);
+            Reaper.watch(p.key, p.pidfd, p, scratch);
         }
         return p;
     }
@@ -214,7 +215,7 @@ final class ProcessImpl extends NamespacedProcess {
             }
             fd = pidfd;
         }
-        try (Arena arena = Arena.ofConfined()) {
+        try (Scratch arena = Scratch.take()) {
             MemorySegment poll = arena.allocate(io.linuxns.bindings.pollfd.layout());
             MemorySegment siginfo = arena.allocate(128, 8);
             while (true) {
@@ -243,7 +244,7 @@ final class ProcessImpl extends NamespacedProcess {
 
     /** Blocks until the process behind {@code pidfd} has exited, and reaps it. */
     static void reap(int pidfd) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Scratch arena = Scratch.take()) {
             MemorySegment info = arena.allocate(128, 8);
             int r;
             do {
@@ -331,7 +332,7 @@ final class ProcessImpl extends NamespacedProcess {
 
     /** Reaps the process if it has exited, without waiting. */
     private boolean reapNow() {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Scratch arena = Scratch.take()) {
             return reapIfExited(arena.allocate(128, 8));
         }
     }

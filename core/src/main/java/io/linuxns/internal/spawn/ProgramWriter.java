@@ -105,14 +105,23 @@ final class ProgramWriter {
      * itself, as the rule allows, and no helper is made. A working directory goes through the
      * helper: a chdir onto a hung mount would hold the origin thread, which every spawn uses. Its handlers were reset by
      * CLONE_CLEAR_SIGHAND, so unblocking right before the exec runs nothing of the JVM's.
+     *
+     * @return a word in the program's memory that holds -1 until the child has returned from
+     *         unblocking signals (a signal that waited blocked kills it before that), then 0: with
+     *         CLONE_VFORK the parent reads it once clone3 returned, at the child's exec or exit
+     *         ({@link ExecCheck#diedBeforeDirectExec})
      */
-    static void direct(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
+    static MemorySegment direct(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
         ProgramWriter w = new ProgramWriter(t, r, plan, fds);
         w.blockSignals();
         // Nothing of the library's lost close-on-exec in this child's table: no descriptor to re-mark.
         w.stdio(fds.stdio(), false);
-        w.unblockSignals();
+        MemorySegment unblocked = t.slot();
+        unblocked.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, -1L);
+        w.p.syscall("unblock signals", "rt_sigprocmask(SIG_SETMASK, {})", STORE_RESULT, LinuxNs.SYS_rt_sigprocmask(),
+                LinuxNs.SIG_SETMASK(), w.p.buffer(8), 0, 8, 0, unblocked.address());
         w.exec(candidates);
+        return unblocked;
     }
 
     /** The helper's program: every namespace, credential, mount and init step, then the command's exec. */
@@ -566,9 +575,7 @@ final class ProgramWriter {
         long[] args = p.cstrings(r.exec().command());
         long argv = p.pointerArray(args);
         long shell = p.cstring(SHELL);
-        List<String> env = new ArrayList<>(r.exec().environment().size());
-        for (Map.Entry<String, String> e : r.exec().environment().entrySet()) env.add(e.getKey() + "=" + e.getValue());
-        long envp = p.cstringArray(env);
+        long envp = Environment.envp(p, r.exec().environment());
         for (int i = 0; i < candidates.size(); i++) {
             String c = candidates.get(i);
             int ignore = i < candidates.size() - 1 ? IGNORE_FAILURE : 0; // all but the last may fail: the next is tried

@@ -8,6 +8,7 @@ import io.linuxns.internal.OriginThread;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -83,9 +84,13 @@ final class Reaper {
             int[] w = null;
             boolean started = false;
             try {
-                w = Native.pipe();
-                epoll = (int) ep;
-                int r = control(LinuxNs.EPOLL_CTL_ADD(), w[0], WAKE_KEY);
+                int r;
+                try (Arena arena = Arena.ofConfined()) {
+                    // Non-blocking: a wake-up never waits, not even on a full pipe (the reaper wakes itself too).
+                    w = Native.pipe(arena, LinuxNs.O_CLOEXEC() | LinuxNs.O_NONBLOCK());
+                    epoll = (int) ep;
+                    r = control(LinuxNs.EPOLL_CTL_ADD(), w[0], WAKE_KEY, arena);
+                }
                 if (r < 0) throw new NamespaceException("epoll_ctl(EPOLL_CTL_ADD, the reaper's wake pipe)", -r, hint(-r));
                 wake = w;
                 if (!hookAdded) {
@@ -134,21 +139,30 @@ final class Reaper {
     }
 
     /** Starts watching {@code p}: its pidfd goes into the epoll set from the calling thread, nothing is woken. */
-    static void watch(long key, int pidfd, ProcessImpl p) {
+    static void watch(long key, int pidfd, ProcessImpl p, SegmentAllocator scratch) {
         WATCHED.put(key, p);
-        add(key, pidfd, p);
+        add(key, pidfd, p, scratch);
     }
 
     /** Puts a watched process's pidfd (back) into the epoll set; if the kernel refuses, the process is swept. */
     static void add(long key, int pidfd, ProcessImpl p) {
-        if (control(LinuxNs.EPOLL_CTL_ADD(), pidfd, key) == 0) return;
+        try (Scratch scratch = Scratch.take()) {
+            add(key, pidfd, p, scratch);
+        }
+    }
+
+    private static void add(long key, int pidfd, ProcessImpl p, SegmentAllocator scratch) {
+        if (control(LinuxNs.EPOLL_CTL_ADD(), pidfd, key, scratch) == 0) return;
         SWEPT.add(p);
         wake();
     }
 
-    /** Takes a pidfd out of the epoll set (before it is closed, or while a thread waits on it itself). */
+    /**
+     * Takes a pidfd out of the epoll set (before it is closed, or while a thread waits on it
+     * itself). EPOLL_CTL_DEL ignores the event (a NULL one is fine since Linux 2.6.9).
+     */
     static void remove(int pidfd, ProcessImpl p) {
-        control(LinuxNs.EPOLL_CTL_DEL(), pidfd, 0);
+        Native.rawSyscall4(LinuxNs.SYS_epoll_ctl(), epoll, LinuxNs.EPOLL_CTL_DEL(), pidfd, 0);
         SWEPT.remove(p);
     }
 
@@ -158,13 +172,11 @@ final class Reaper {
         SWEPT.remove(p);
     }
 
-    private static int control(int op, int fd, long key) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ev = arena.allocate(EVENT_SIZE, 8);
-            ev.set(JAVA_INT_UNALIGNED, 0, LinuxNs.EPOLLIN());
-            ev.set(JAVA_LONG_UNALIGNED, EVENT_DATA, key);
-            return (int) Native.rawSyscall4(LinuxNs.SYS_epoll_ctl(), epoll, op, fd, ev.address());
-        }
+    private static int control(int op, int fd, long key, SegmentAllocator scratch) {
+        MemorySegment ev = scratch.allocate(EVENT_SIZE, 8);
+        ev.set(JAVA_INT_UNALIGNED, 0, LinuxNs.EPOLLIN());
+        ev.set(JAVA_LONG_UNALIGNED, EVENT_DATA, key);
+        return (int) Native.rawSyscall4(LinuxNs.SYS_epoll_ctl(), epoll, op, fd, ev.address());
     }
 
     private static void wake() {

@@ -31,12 +31,16 @@ public record Request(Exec exec, Streams streams, Namespaces namespaces, IdMaps 
 
     /** What to execute, where, with which environment ({@code execve(2)}). */
     public record Exec(List<String> command, Path directory, Map<String, String> environment) {
-        /** Refuses NUL characters and malformed variable names, as ProcessBuilder does. */
+        /**
+         * Refuses NUL characters and malformed variable names, as ProcessBuilder does; the JVM's
+         * own environment (a builder's that was never touched) came from a C environment and is
+         * not checked on every spawn.
+         */
         public Exec {
             for (String arg : command) {
                 if (arg.indexOf('\u0000') >= 0) throw new IllegalArgumentException("invalid null character in command: " + command);
             }
-            environment.forEach((k, v) -> {
+            if (!Environment.isJvms(environment)) environment.forEach((k, v) -> {
                 if (k.indexOf('\u0000') >= 0 || v.indexOf('\u0000') >= 0 || k.indexOf('=') >= 0 || k.isEmpty()) {
                     throw new IllegalArgumentException("invalid environment variable " + k);
                 }

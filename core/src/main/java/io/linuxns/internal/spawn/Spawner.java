@@ -14,8 +14,8 @@ import io.linuxns.internal.Errno;
 import io.linuxns.internal.Native;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -42,11 +42,12 @@ public final class Spawner {
                 "NamespacedProcessBuilder has no child program interpreter for " + System.getProperty("os.arch")
                         + " yet (x86_64 only)"));
         List<String> candidates = Executables.candidates(r);
-        Fds fds = new Fds();
-        Arena scratch = Arena.ofConfined();
+        // The trampoline, its stack and the buffers around the clone: freed (back to the pool) in finally, where the child has exec'd or is dead.
+        Scratch scratch = Scratch.take();
+        Fds fds = new Fds(scratch);
         HelperImage image = null;
         try {
-            Stdio stdio = Stdio.open(r, fds);
+            Stdio stdio = Stdio.open(r, fds, plan.direct);
             int[] err = fds.pipe();
             int[] sync = plan.trampolineWaits || plan.helperSync ? fds.pipe() : null;
             int[] ready = plan.helperSync ? fds.pipe() : null;
@@ -67,8 +68,9 @@ public final class Spawner {
             ChildProgram helper = null;
             ChildProgram trampoline = new ChildProgram(scratch, 0);
             int imageFd = -1;
+            MemorySegment unblocked = null;
             if (plan.direct) {
-                ProgramWriter.direct(trampoline, r, plan, childFds, candidates);
+                unblocked = ProgramWriter.direct(trampoline, r, plan, childFds, candidates);
             } else {
                 for (long capacity = HelperImage.FIRST_CAPACITY; ; capacity *= 4) {
                     image = new HelperImage(code, capacity);
@@ -118,14 +120,14 @@ public final class Spawner {
                 // A signal that killed it explains "the child is gone" (EPIPE on the sync pipe); asked before abandon() reaps it.
                 NamespaceException killed = null;
                 try {
-                    killed = ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0));
+                    killed = ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0), scratch);
                 } catch (RuntimeException | Error e) {
                     t.addSuppressed(e); // only a better message lost: the child is abandoned all the same
                 }
                 // Killed and reaped before the image is freed (in finally): nothing of it runs on.
                 parent.abandon();
                 // A child failure explains a parent failure better (it usually caused it).
-                ChildFailure f = readQuietly(err[0]);
+                ChildFailure f = readQuietly(err[0], scratch);
                 IOException e = f != null ? f.exception(steps, r) : killed;
                 if (e != null) {
                     e.addSuppressed(t);
@@ -134,13 +136,15 @@ public final class Spawner {
                 throw t;
             }
             try {
-                ChildFailure failure = ChildFailure.read(err[0]);
+                ChildFailure failure = ChildFailure.read(err[0], scratch);
                 if (failure != null) throw failure.exception(steps, r);
                 // EOF: the exec, or the child's death by a signal before it.
-                NamespaceException killed = ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0));
+                NamespaceException killed = unblocked != null
+                        ? ExecCheck.diedBeforeDirectExec(child, plan, unblocked, r.exec().command().get(0), scratch)
+                        : ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0), scratch);
                 if (killed != null) throw killed;
                 fds.close(err[0]);
-                return ProcessImpl.start(child, stdio.parentEnds(fds), plan.forkIntoPidNamespace);
+                return ProcessImpl.start(child, stdio.parentEnds(fds), plan.forkIntoPidNamespace, scratch);
             } catch (Throwable t) {
                 parent.abandon();
                 throw t;
@@ -224,9 +228,9 @@ public final class Spawner {
         return -1;
     }
 
-    private static ChildFailure readQuietly(int errorFd) {
+    private static ChildFailure readQuietly(int errorFd, SegmentAllocator scratch) {
         try {
-            return ChildFailure.read(errorFd);
+            return ChildFailure.read(errorFd, scratch);
         } catch (NamespaceException e) {
             return null;
         }
@@ -383,20 +387,18 @@ public final class Spawner {
     /** A failure reported by the child on the error pipe. */
     record ChildFailure(int step, int errno) {
         /** Reads the error pipe to EOF; {@code null} if the child exec'd without reporting. */
-        static ChildFailure read(int fd) throws NamespaceException {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = arena.allocate(16, 8);
-                long got = 0;
-                while (got < 16) {
-                    long n = Native.rawRead(fd, buf.asSlice(got), 16 - got);
-                    if (n == -Errno.EINTR) continue;
-                    if (n < 0) throw new NamespaceException("read(error pipe)", (int) -n, null);
-                    if (n == 0) break;
-                    got += n;
-                }
-                if (got < 16) return null;
-                return new ChildFailure((int) buf.get(JAVA_LONG, 0), (int) buf.get(JAVA_LONG, 8));
+        static ChildFailure read(int fd, SegmentAllocator scratch) throws NamespaceException {
+            MemorySegment buf = scratch.allocate(16, 8);
+            long got = 0;
+            while (got < 16) {
+                long n = Native.rawRead(fd, buf.asSlice(got), 16 - got);
+                if (n == -Errno.EINTR) continue;
+                if (n < 0) throw new NamespaceException("read(error pipe)", (int) -n, null);
+                if (n == 0) break;
+                got += n;
             }
+            if (got < 16) return null;
+            return new ChildFailure((int) buf.get(JAVA_LONG, 0), (int) buf.get(JAVA_LONG, 8));
         }
 
         IOException exception(Steps steps, Request r) {

@@ -11,12 +11,20 @@ import java.io.IOException;
  */
 record Stdio(int[] childEnds, int[] parentEnds, boolean mergeErrorIntoOutput) {
 
-    static Stdio open(Request r, Fds fds) throws IOException {
+    /**
+     * @param shareDiscard stdout and stderr both discarded may share one {@code /dev/null}
+     *                     (the direct spawn's child only dup2s them; the helper's descriptor
+     *                     bookkeeping wants each number once)
+     */
+    static Stdio open(Request r, Fds fds, boolean shareDiscard) throws IOException {
         int[] child = {-1, -1, -1};
         int[] parent = {-1, -1, -1};
+        ProcessBuilder.Redirect[] redirects = r.streams().redirects();
+        boolean shared = shareDiscard && !r.streams().redirectErrorStream()
+                && ProcessBuilder.Redirect.DISCARD.equals(redirects[1]) && ProcessBuilder.Redirect.DISCARD.equals(redirects[2]);
         for (int i = 0; i < 3; i++) {
-            if (i == 2 && r.streams().redirectErrorStream()) break;
-            ProcessBuilder.Redirect redirect = r.streams().redirects()[i];
+            if (i == 2 && (r.streams().redirectErrorStream() || shared)) break;
+            ProcessBuilder.Redirect redirect = redirects[i];
             switch (redirect.type()) {
                 case PIPE -> {
                     int[] p = fds.pipe();
@@ -37,6 +45,8 @@ record Stdio(int[] childEnds, int[] parentEnds, boolean mergeErrorIntoOutput) {
         for (int i = 0; i < 3; i++) {
             if (child[i] != i) child[i] = fds.aboveStdio(child[i]);
         }
+        // One open of /dev/null instead of two: stdout's end is dup2'ed onto 1 and 2 (at 1 itself, it stays, and 2 gets a copy).
+        if (shared) child[2] = child[1];
         return new Stdio(child, parent, r.streams().redirectErrorStream());
     }
 
