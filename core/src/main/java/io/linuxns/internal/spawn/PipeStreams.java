@@ -13,6 +13,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ final class PipeStreams {
         /** Drained (or closed by its reader): nothing more to do. Written under the lock. */
         private volatile boolean drained;
 
-        Input(FileInputStream pipe) {
+        Input(InputStream pipe) {
             super(pipe);
         }
 
@@ -173,9 +174,9 @@ final class PipeStreams {
 
     /** stdin: buffered, closed at exit (writes fail with "Stream Closed" afterwards). */
     static final class Output extends BufferedOutputStream {
-        private final FileOutputStream pipe;
+        private final OutputStream pipe;
 
-        Output(FileOutputStream pipe) {
+        Output(OutputStream pipe) {
             super(pipe);
             this.pipe = pipe;
         }
@@ -190,14 +191,112 @@ final class PipeStreams {
         }
     }
 
-    /** stdin's parent end {@code fd} as a stream; the caller closes {@code fd}. */
-    static Output output(int fd, SegmentAllocator scratch) throws IOException {
-        return new Output(reopen(fd, FileOutputStream::new, scratch));
+    /** stdin's parent end {@code fd} as a stream, which owns {@code fd} from now on. */
+    static Output output(int fd) {
+        return new Output(new LazyOutput(new End(fd)));
     }
 
-    /** stdout's or stderr's parent end {@code fd} as a stream; the caller closes {@code fd}. */
-    static Input input(int fd, SegmentAllocator scratch) throws IOException {
-        return new Input(reopen(fd, FileInputStream::new, scratch));
+    /** stdout's or stderr's parent end {@code fd} as a stream, which owns {@code fd} from now on. */
+    static Input input(int fd) {
+        return new Input(new LazyInput(new End(fd)));
+    }
+
+    /**
+     * A pipe end that becomes a {@code java.io} stream ({@link #reopen}) only when it is first
+     * read or written: most callers wait for a process and close its streams, or never touch
+     * them, and then the end costs one {@code close} instead of eight system calls (an open
+     * through {@code /proc/self/fd} among them) and a {@code FileDescriptor}. Its lock is held
+     * only while the end changes hands, never during a read or a write.
+     */
+    private static final class End {
+        private int fd;
+        private Closeable stream;
+        private boolean closed;
+
+        End(int fd) {
+            this.fd = fd;
+        }
+
+        @SuppressWarnings("unchecked")
+        synchronized <S extends Closeable> S open(Opener<S> opener) throws IOException {
+            if (closed) throw new IOException("Stream closed");
+            if (stream == null) {
+                try (Scratch scratch = Scratch.take()) {
+                    stream = reopen(fd, opener, scratch);
+                }
+                Native.close(fd);
+                fd = -1;
+            }
+            return (S) stream;
+        }
+
+        /** Whether a read would not block: data in the pipe (poll, no open), or what the stream says once opened. */
+        int available() throws IOException {
+            int raw;
+            synchronized (this) {
+                if (closed) throw new IOException("Stream closed");
+                raw = fd;
+                if (raw >= 0) {
+                    try (Scratch scratch = Scratch.take()) {
+                        MemorySegment poll = scratch.allocate(io.linuxns.bindings.pollfd.layout());
+                        io.linuxns.bindings.pollfd.fd(poll, raw);
+                        io.linuxns.bindings.pollfd.events(poll, (short) LinuxNs.POLLIN());
+                        int r = Native.rawPoll(poll, 0);
+                        if (r <= 0 || (io.linuxns.bindings.pollfd.revents(poll) & LinuxNs.POLLIN()) == 0) return 0;
+                    }
+                }
+            }
+            return ((InputStream) open(FileInputStream::new)).available();
+        }
+
+        /** Closes the stream, or the bare descriptor if it never became one; without this end's lock held by a reader, as the JDK's close. */
+        void close() throws IOException {
+            Closeable s;
+            int raw;
+            synchronized (this) {
+                if (closed) return;
+                closed = true;
+                s = stream;
+                raw = fd;
+                fd = -1;
+            }
+            if (s != null) s.close();
+            else if (raw >= 0) Native.close(raw);
+        }
+    }
+
+    private static final class LazyInput extends InputStream {
+        private final End end;
+
+        LazyInput(End end) {
+            this.end = end;
+        }
+
+        private InputStream stream() throws IOException {
+            return end.open(FileInputStream::new);
+        }
+
+        @Override public int read() throws IOException { return stream().read(); }
+        @Override public int read(byte[] b, int off, int len) throws IOException { return stream().read(b, off, len); }
+        @Override public long skip(long n) throws IOException { return stream().skip(n); }
+        @Override public int available() throws IOException { return end.available(); }
+        @Override public void close() throws IOException { end.close(); }
+    }
+
+    private static final class LazyOutput extends OutputStream {
+        private final End end;
+
+        LazyOutput(End end) {
+            this.end = end;
+        }
+
+        private OutputStream stream() throws IOException {
+            return end.open(FileOutputStream::new);
+        }
+
+        @Override public void write(int b) throws IOException { stream().write(b); }
+        @Override public void write(byte[] b, int off, int len) throws IOException { stream().write(b, off, len); }
+        @Override public void close() throws IOException { end.close(); }
     }
 
     private interface Opener<S extends Closeable> {

@@ -81,29 +81,11 @@ final class ProcessImpl extends NamespacedProcess {
      * @param forwarder whether the child forks the command into a PID namespace and stays
      *                  outside ({@code Plan.forkIntoPidNamespace})
      */
-    static ProcessImpl start(Clone3.Child child, int[] parentEnds, boolean forwarder, SegmentAllocator scratch) throws IOException {
-        OutputStream in = OutputStream.nullOutputStream();
-        InputStream out = InputStream.nullInputStream();
-        InputStream err = InputStream.nullInputStream();
-        try {
-            if (parentEnds[0] >= 0) in = PipeStreams.output(parentEnds[0], scratch);
-            if (parentEnds[1] >= 0) out = PipeStreams.input(parentEnds[1], scratch);
-            if (parentEnds[2] >= 0) err = PipeStreams.input(parentEnds[2], scratch);
-        } catch (IOException | RuntimeException e) {
-            // Not half a process: the streams made so far go with the spawn.
-            for (java.io.Closeable c : new java.io.Closeable[] {in, out, err}) {
-                try {
-                    c.close();
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw e;
-        } finally {
-            for (int fd : parentEnds) {
-                if (fd >= 0) Native.close(fd);
-            }
-        }
+    static ProcessImpl start(Clone3.Child child, int[] parentEnds, boolean forwarder, SegmentAllocator scratch) {
+        // The streams own the ends from here; they become java.io streams when first used (PipeStreams).
+        OutputStream in = parentEnds[0] >= 0 ? PipeStreams.output(parentEnds[0]) : OutputStream.nullOutputStream();
+        InputStream out = parentEnds[1] >= 0 ? PipeStreams.input(parentEnds[1]) : InputStream.nullInputStream();
+        InputStream err = parentEnds[2] >= 0 ? PipeStreams.input(parentEnds[2]) : InputStream.nullInputStream();
         ProcessImpl p = new ProcessImpl(child.pid(), child.pidfd(), forwarder, in, out, err);
         synchronized (p.lock) {
             p.watched = true;
