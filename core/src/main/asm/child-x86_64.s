@@ -17,7 +17,9 @@
 #
 # Program layout (little endian):
 #   +0  u64  number of steps
-#   +8  u64  error pipe write end: on failure the child writes {u64 base + step index, u64 errno}
+#   +8  u64  error pipe write end: on failure the child writes {u64 base + step index, u64 errno};
+#            -1: it stores them at +32 and +40 instead (a CLONE_VFORK child: the parent reads
+#            them once clone3 returned, at the child's exit)
 #   +16 u64  base: the index of this program's first step in the parent's list of steps
 #   +24 u64  address of the steps, 64 bytes each:
 #            +0 u32 op      0 = SYSCALL, 1 = FORK_AND_WAIT
@@ -134,11 +136,18 @@ report:                         # rax = errno: write {base + step, errno}, exit_
     mov rax, r12
     add rax, [rbx+16]
     push rax
-    mov eax, 1
     mov rdi, [rbx+8]
+    test rdi, rdi
+    js 7f
+    mov eax, 1
     mov rsi, rsp
     mov edx, 16
     syscall
+    jmp end
+7:  pop rax                     # no error pipe (-1): the report goes into the header
+    mov [rbx+32], rax
+    pop rax
+    mov [rbx+40], rax
 end:
     mov eax, 231
     mov edi, 127

@@ -159,14 +159,21 @@ class SpawnFailureTest {
                 .map(l -> Long.parseLong(l.substring("Max open files".length()).strip().split("\\s+")[0])).findFirst().orElseThrow();
         assumeTrue(limit < Integer.MAX_VALUE - 3);
         var fds = TestSupport.openFds();
+        // Through the helper (a working directory): stdin's copy and the error pipe are moved above it.
         for (long childFd : new long[] {Math.max(limit, 1_000_000), limit - 2}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new NamespacedProcessBuilder("true").passFd(0, (int) childFd).start());
+                    () -> new NamespacedProcessBuilder("true").directory(Path.of("/")).passFd(0, (int) childFd).start());
             assertTrue(e.getMessage().startsWith("passFd(0, " + childFd + ")") && e.getMessage().contains("RLIMIT_NOFILE")
                     && e.getMessage().contains(Long.toString(limit)), e.getMessage());
         }
-        // The highest that works: stdin's copy and the error pipe are moved above it.
-        Spawned s = Spawned.sh(new NamespacedProcessBuilder().passFd(0, (int) limit - 3), "test -e /proc/self/fd/" + (limit - 3));
+        Spawned s = Spawned.sh(new NamespacedProcessBuilder().directory(Path.of("/")).passFd(0, (int) limit - 3),
+                "test -e /proc/self/fd/" + (limit - 3));
+        assertEquals(0, s.exit(), s.err());
+        // A direct spawn has no error pipe: only stdin's copy moves.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new NamespacedProcessBuilder("true").passFd(0, (int) limit - 1).start());
+        assertTrue(e.getMessage().startsWith("passFd(0, " + (limit - 1) + ")"), e.getMessage());
+        s = Spawned.sh(new NamespacedProcessBuilder().passFd(0, (int) limit - 2), "test -e /proc/self/fd/" + (limit - 2));
         assertEquals(0, s.exit(), s.err());
         assertEquals(java.util.Set.of(), TestSupport.newFds(fds), "leaked descriptors");
     }

@@ -197,7 +197,17 @@ final class ChildProgram {
         return steps.size();
     }
 
-    /** Writes the steps into native memory for a child reporting failures on {@code errorFd}. */
+    /**
+     * With no error pipe ({@code encode(-1)}), the {step, errno} the child stored in the header
+     * when a step failed, or {@code null}: to be read only once the child has exited or exec'd
+     * (a CLONE_VFORK child, after clone3 returned).
+     */
+    long[] storedFailure() {
+        long step = header.get(JAVA_LONG, 32);
+        return step == -1 ? null : new long[] {step, header.get(JAVA_LONG, 40)};
+    }
+
+    /** Writes the steps into native memory for a child reporting failures on {@code errorFd}, or into the header for -1. */
     void encode(int errorFd) {
         MemorySegment p = memory.allocate((long) STEP * Math.max(1, steps.size()), 16);
         long off = 0;
@@ -212,5 +222,6 @@ final class ChildProgram {
         header.set(JAVA_LONG, 8, errorFd);
         header.set(JAVA_LONG, 16, base);
         header.set(JAVA_LONG, 24, p.address());
+        if (errorFd < 0) header.set(JAVA_LONG, 32, -1L); // no report yet
     }
 }

@@ -48,7 +48,9 @@ public final class Spawner {
         HelperImage image = null;
         try {
             Stdio stdio = Stdio.open(r, fds, plan.direct);
-            int[] err = fds.pipe();
+            // A direct child (CLONE_VFORK) reports a failure in its program's header instead: it
+            // has exec'd or exited when clone3 returns, so no pipe has to tell when it is done.
+            int[] err = plan.direct ? new int[] {-1, -1} : fds.pipe();
             int[] sync = plan.trampolineWaits || plan.helperSync ? fds.pipe() : null;
             int[] ready = plan.helperSync ? fds.pipe() : null;
             // The children's ends never at 0-2 (a closed stdio of the JVM's): stdio would overwrite them, or the command inherit them.
@@ -127,7 +129,7 @@ public final class Spawner {
                 // Killed and reaped before the image is freed (in finally): nothing of it runs on.
                 parent.abandon();
                 // A child failure explains a parent failure better (it usually caused it).
-                ChildFailure f = readQuietly(err[0], scratch);
+                ChildFailure f = plan.direct ? ChildFailure.stored(trampoline) : readQuietly(err[0], scratch);
                 IOException e = f != null ? f.exception(steps, r) : killed;
                 if (e != null) {
                     e.addSuppressed(t);
@@ -136,7 +138,7 @@ public final class Spawner {
                 throw t;
             }
             try {
-                ChildFailure failure = ChildFailure.read(err[0], scratch);
+                ChildFailure failure = plan.direct ? ChildFailure.stored(trampoline) : ChildFailure.read(err[0], scratch);
                 if (failure != null) throw failure.exception(steps, r);
                 // EOF: the exec, or the child's death by a signal before it.
                 NamespaceException killed = unblocked != null
@@ -177,8 +179,9 @@ public final class Spawner {
         if (passFds.isEmpty()) return passFds;
         int highest = passFds.keySet().stream().mapToInt(Integer::intValue).max().orElse(2);
         int above = highest + 1;
-        checkOpenFilesLimit(passFds, highest, err[1] < above);
-        if (err[1] < above) {
+        boolean errorPipeMoves = err[1] >= 0 && err[1] < above;
+        checkOpenFilesLimit(passFds, highest, errorPipeMoves);
+        if (errorPipeMoves) {
             int moved = fds.add(Native.dupCloexecAtLeast(err[1], above));
             fds.close(err[1]);
             err[1] = moved;
@@ -399,6 +402,12 @@ public final class Spawner {
             }
             if (got < 16) return null;
             return new ChildFailure((int) buf.get(JAVA_LONG, 0), (int) buf.get(JAVA_LONG, 8));
+        }
+
+        /** The failure a direct child stored in its program's header (no error pipe); {@code null} if none. */
+        static ChildFailure stored(ChildProgram trampoline) {
+            long[] f = trampoline.storedFailure();
+            return f == null ? null : new ChildFailure((int) f[0], (int) f[1]);
         }
 
         IOException exception(Steps steps, Request r) {
