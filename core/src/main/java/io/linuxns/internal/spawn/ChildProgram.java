@@ -8,7 +8,6 @@ import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -142,8 +141,11 @@ final class ChildProgram {
     long packedStringArray(byte[] packed, int[] offsets) {
         MemorySegment strings = memory.allocate(Math.max(1, packed.length), 1);
         MemorySegment.copy(packed, 0, strings, JAVA_BYTE, 0, packed.length);
-        MemorySegment array = memory.allocate(ADDRESS.byteSize() * (offsets.length + 1), ADDRESS.byteAlignment());
-        for (int i = 0; i < offsets.length; i++) array.setAtIndex(JAVA_LONG, i, strings.address() + offsets[i]);
+        long[] pointers = new long[offsets.length + 1];
+        for (int i = 0; i < offsets.length; i++) pointers[i] = strings.address() + offsets[i];
+        // One bulk copy: a per-element store inlines the whole segment-access path into the compiled loop.
+        MemorySegment array = memory.allocate(ADDRESS.byteSize() * pointers.length, ADDRESS.byteAlignment());
+        MemorySegment.copy(pointers, 0, array, JAVA_LONG, 0, pointers.length);
         return array.address();
     }
 
@@ -210,14 +212,16 @@ final class ChildProgram {
     /** Writes the steps into native memory for a child reporting failures on {@code errorFd}, or into the header for -1. */
     void encode(int errorFd) {
         MemorySegment p = memory.allocate((long) STEP * Math.max(1, steps.size()), 16);
-        long off = 0;
+        // Words built on the heap, then one bulk copy (little endian: op and flags share word 0).
+        long[] words = new long[STEP / 8 * steps.size()];
+        int w = 0;
         for (Step s : steps) {
-            p.set(JAVA_INT, off, s.op());
-            p.set(JAVA_INT, off + 4, s.flags());
-            p.set(JAVA_LONG, off + 8, s.nr());
-            for (int i = 0; i < 6; i++) p.set(JAVA_LONG, off + 16 + 8L * i, s.args()[i]);
-            off += STEP;
+            words[w++] = (s.op() & 0xFFFF_FFFFL) | ((long) s.flags() << 32);
+            words[w++] = s.nr();
+            System.arraycopy(s.args(), 0, words, w, 6);
+            w += 6;
         }
+        MemorySegment.copy(words, 0, p, JAVA_LONG, 0, words.length);
         header.set(JAVA_LONG, 0, steps.size());
         header.set(JAVA_LONG, 8, errorFd);
         header.set(JAVA_LONG, 16, base);
