@@ -27,6 +27,8 @@ final class Chart {
     /** Who a bar is: fixed colours (Okabe–Ito, distinguishable with colour blindness). */
     enum Series {
         C("C limit", "#222222"),
+        /** C doing what linuxns's children do (an exec of a memfd helper that makes the namespaces): the isolation design's own floor. */
+        C_HELPER("C, linuxns's isolated path", "#56b4e9"),
         LINUXNS("linuxns", "#0072b2"),
         RAW_FFM("raw FFM handle", "#999999"),
         JNA("JNA", "#009e73"),
@@ -63,7 +65,8 @@ final class Chart {
                     bar(Series.C, "SpawnBench.cTrue"), bar(Series.LINUXNS, "SpawnBench.namespacedTrue"),
                     bar(Series.PROCESS_BUILDER, "SpawnBench.processBuilder"))),
             new Group("spawn + wait, new " + NS4, List.of(
-                    bar(Series.C, "SpawnBench.cUtsIpcPidMnt"), bar(Series.LINUXNS, "SpawnBench.namespacedUtsIpcPidMnt"),
+                    bar(Series.C, "SpawnBench.cUtsIpcPidMnt"), bar(Series.C_HELPER, "SpawnBench.cHelperUtsIpcPidMnt"),
+                    bar(Series.LINUXNS, "SpawnBench.namespacedUtsIpcPidMnt"),
                     bar(Series.PB_UNSHARE, "SpawnBench.unshareUtsIpcPidMnt"))),
             new Group("spawn + wait, " + NS4 + " + USER (id maps)", List.of(
                     bar(Series.C, "SpawnBench.cUser"), bar(Series.LINUXNS, "SpawnBench.namespacedUser"),
