@@ -40,6 +40,9 @@ class LauncherIT {
             Files.copy(Cli.REPO.resolve(script), repo.resolve(script));
             Files.setPosixFilePermissions(repo.resolve(script), PosixFilePermissions.fromString("rwxr-xr-x"));
         }
+        Path tool = Path.of("cli/src/build/UpgradeClassFiles.java");
+        Files.createDirectories(repo.resolve(tool).getParent());
+        Files.copy(Cli.REPO.resolve(tool), repo.resolve(tool));
         jar = target.resolve("linuxns-cli.jar");
         Files.copy(Cli.JAR, jar);
         Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
@@ -68,8 +71,13 @@ class LauncherIT {
 
     /** Whether the run that wrote {@code log} took the command's main class from the AOT cache. */
     private static boolean mainFromCache(Path log) throws IOException {
+        return fromCache(log, "io.linuxns.cli.Main");
+    }
+
+    /** Whether the run that wrote {@code log} took class {@code name} from the AOT cache. */
+    private static boolean fromCache(Path log, String name) throws IOException {
         return Files.readAllLines(log).stream()
-                .anyMatch(l -> l.contains(" io.linuxns.cli.Main ") && l.contains("shared objects file"));
+                .anyMatch(l -> l.contains(" " + name + " ") && l.contains("shared objects file"));
     }
 
     private void assertRanQuietly(Result r) {
@@ -89,6 +97,9 @@ class LauncherIT {
         Path log = repo.resolve("classes.log");
         assertRanQuietly(launcher(log, "unshare -u echo ok"));
         assertTrue(mainFromCache(log), "the second run maps the cache");
+        // picocli's Java 5 classes too, through the launcher's upgraded copy of the jar.
+        assertTrue(fromCache(log, "picocli.CommandLine"), "picocli is in the cache");
+        assertTrue(fromCache(log, "picocli.CommandLine$Interpreter"), "picocli is in the cache");
 
         // A broken cache (a disk full while it was written, say) is refused by the JVM, without a word.
         Files.writeString(caches.getFirst(), "not an AOT cache");
@@ -128,5 +139,19 @@ class LauncherIT {
         assumeTrue(Cli.isRoot(), "unshare -u needs root");
         assertRanQuietly(launcher(null, "LINUXNS_AOT=0 ", "unshare -u echo ok"));
         assertEquals(List.of(), caches());
+    }
+
+    @Test
+    void withoutTheUpgradedCopyTheCacheIsMadeForTheJarItself() throws IOException {
+        Files.delete(repo.resolve("cli/src/build/UpgradeClassFiles.java"));
+        assertRanQuietly(launcher(null, "unshare -u echo ok"));
+        Path log = repo.resolve("class-load.log");
+        assertRanQuietly(launcher(log, "unshare -u echo ok"));
+        assertTrue(mainFromCache(log), "the cache is used");
+        assertTrue(!fromCache(log, "picocli.CommandLine"), "picocli as built cannot be in it");
+        try (Stream<Path> s = Files.list(target)) {
+            assertEquals(List.of(), s.filter(p -> p.getFileName().toString().endsWith(".jar") && !p.equals(jar)).toList(),
+                    "no copy of the jar is left");
+        }
     }
 }
