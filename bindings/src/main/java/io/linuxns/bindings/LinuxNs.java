@@ -4962,6 +4962,33 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_fcntl() {
         return SYS_fcntl;
     }
+    private static final int SYS_fstat = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_fstat 5
+     * }
+     */
+    public static int SYS_fstat() {
+        return SYS_fstat;
+    }
+    private static final int SYS_geteuid = (int)107L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_geteuid 107
+     * }
+     */
+    public static int SYS_geteuid() {
+        return SYS_geteuid;
+    }
+    private static final int SYS_getgid = (int)104L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_getgid 104
+     * }
+     */
+    public static int SYS_getgid() {
+        return SYS_getgid;
+    }
     private static final int SYS_getgroups = (int)115L;
     /**
      * {@snippet lang=c :
@@ -4988,6 +5015,24 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_getppid() {
         return SYS_getppid;
+    }
+    private static final int SYS_gettid = (int)186L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_gettid 186
+     * }
+     */
+    public static int SYS_gettid() {
+        return SYS_gettid;
+    }
+    private static final int SYS_getuid = (int)102L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_getuid 102
+     * }
+     */
+    public static int SYS_getuid() {
+        return SYS_getuid;
     }
     private static final int SYS_ioctl = (int)16L;
     /**
@@ -5025,6 +5070,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_mkdirat() {
         return SYS_mkdirat;
     }
+    private static final int SYS_mmap = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_mmap 9
+     * }
+     */
+    public static int SYS_mmap() {
+        return SYS_mmap;
+    }
     private static final int SYS_mount = (int)165L;
     /**
      * {@snippet lang=c :
@@ -5051,6 +5105,24 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_move_mount() {
         return SYS_move_mount;
+    }
+    private static final int SYS_mprotect = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_mprotect 10
+     * }
+     */
+    public static int SYS_mprotect() {
+        return SYS_mprotect;
+    }
+    private static final int SYS_munmap = (int)11L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_munmap 11
+     * }
+     */
+    public static int SYS_munmap() {
+        return SYS_munmap;
     }
     private static final int SYS_open_tree = (int)428L;
     /**
@@ -5105,6 +5177,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_pidfd_send_signal() {
         return SYS_pidfd_send_signal;
+    }
+    private static final int SYS_pipe2 = (int)293L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_pipe2 293
+     * }
+     */
+    public static int SYS_pipe2() {
+        return SYS_pipe2;
     }
     private static final int SYS_pivot_root = (int)155L;
     /**
@@ -5303,6 +5384,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_wait4() {
         return SYS_wait4;
+    }
+    private static final int SYS_waitid = (int)247L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_waitid 247
+     * }
+     */
+    public static int SYS_waitid() {
+        return SYS_waitid;
     }
     private static final int SYS_write = (int)1L;
     /**

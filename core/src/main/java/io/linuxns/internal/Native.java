@@ -12,10 +12,11 @@ import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
  * The libc and system calls linuxns makes, with errno captured by the linker.
@@ -73,32 +74,22 @@ public final class Native {
         return e;
     }
 
-    // One holder class per function, as jextract does: a handle is made on the first call of its
-    // function, not all when Native is first used (each costs milliseconds in a fresh JVM, and a
-    // short-lived program such as the command needs a few of them). Each stays a static final,
-    // which the JIT folds like any constant. A missing symbol is the binding's UnsatisfiedLinkError
-    // ("unresolved symbol: NAME"), thrown by the first call of that function.
-    private static final class Unshare { static final MethodHandle H = downcall("unshare", LinuxNs.unshare$address(), LinuxNs.unshare$descriptor()); }
-    private static final class Setns { static final MethodHandle H = downcall("setns", LinuxNs.setns$address(), LinuxNs.setns$descriptor()); }
-    private static final class Close { static final MethodHandle H = downcall("close", LinuxNs.close$address(), LinuxNs.close$descriptor()); }
-    private static final class Read { static final MethodHandle H = downcall("read", LinuxNs.read$address(), LinuxNs.read$descriptor()); }
-    private static final class Write { static final MethodHandle H = downcall("write", LinuxNs.write$address(), LinuxNs.write$descriptor()); }
-    private static final class Pipe2 { static final MethodHandle H = downcall("pipe2", LinuxNs.pipe2$address(), LinuxNs.pipe2$descriptor()); }
-    private static final class Mount { static final MethodHandle H = downcall("mount", LinuxNs.mount$address(), LinuxNs.mount$descriptor()); }
-    private static final class Umount2 { static final MethodHandle H = downcall("umount2", LinuxNs.umount2$address(), LinuxNs.umount2$descriptor()); }
-    private static final class Sethostname { static final MethodHandle H = downcall("sethostname", LinuxNs.sethostname$address(), LinuxNs.sethostname$descriptor()); }
-    private static final class Gettid { static final MethodHandle H = downcall("gettid", LinuxNs.gettid$address(), LinuxNs.gettid$descriptor()); }
-    private static final class Getuid { static final MethodHandle H = downcall("getuid", LinuxNs.getuid$address(), LinuxNs.getuid$descriptor()); }
-    private static final class Getgid { static final MethodHandle H = downcall("getgid", LinuxNs.getgid$address(), LinuxNs.getgid$descriptor()); }
-    private static final class Geteuid { static final MethodHandle H = downcall("geteuid", LinuxNs.geteuid$address(), LinuxNs.geteuid$descriptor()); }
-    private static final class Fstat { static final MethodHandle H = downcall("fstat", LinuxNs.fstat$address(), LinuxNs.fstat$descriptor()); }
-    private static final class Poll { static final MethodHandle H = downcall("poll", LinuxNs.poll$address(), LinuxNs.poll$descriptor()); }
-    private static final class Waitid { static final MethodHandle H = downcall("waitid", LinuxNs.waitid$address(), LinuxNs.waitid$descriptor()); }
-    private static final class Mmap { static final MethodHandle H = downcall("mmap", LinuxNs.mmap$address(), LinuxNs.mmap$descriptor()); }
-    private static final class Munmap { static final MethodHandle H = downcall("munmap", LinuxNs.munmap$address(), LinuxNs.munmap$descriptor()); }
-    private static final class Mprotect { static final MethodHandle H = downcall("mprotect", LinuxNs.mprotect$address(), LinuxNs.mprotect$descriptor()); }
-    private static final class PthreadSigmask { static final MethodHandle H = downcall("pthread_sigmask", LinuxNs.pthread_sigmask$address(), LinuxNs.pthread_sigmask$descriptor()); }
-    /** Without errno capture: strerror(3) sets none. */
+    // One downcall shape for every system call: glibc's syscall(3) with the number and six integer
+    // arguments (pointers passed as their addresses), returning -1 with errno set on failure as
+    // the libc wrappers do. In a fresh JVM each distinct FunctionDescriptor costs milliseconds:
+    // the linker spins a stub class and its method-handle forms, interpreted, and the AOT cache
+    // does not keep them. With one shape the first call pays that once and every other handle is
+    // the linker's cached stub for the same shape (docs/spawn.md, "The first spawn"); one
+    // argument register more or less costs nothing at run time. A made handle stays a static
+    // final, which the JIT folds like any constant.
+    //
+    // A pointer argument is the address of a segment that the caller keeps alive across the
+    // call: one from a confined arena of the calling thread, the global arena or an mmap; the
+    // methods here that take a MemorySegment fence it (Reference.reachabilityFence) for the
+    // automatic ones.
+    private static final class Syscall { static final MethodHandle H = variadic("syscall", LinuxNs.syscall.address(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1); }
+    /** Without errno capture: strerror(3) sets none. Only error messages call it. */
     private static final class Strerror {
         static final MethodHandle H;
         static {
@@ -109,24 +100,46 @@ public final class Native {
             }
         }
     }
-    /** {@code int open(const char *path, int flags, ... mode)}. */
-    private static final class Open { static final MethodHandle H = variadic("open", LinuxNs.open.address(),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2); }
-    /** {@code int ioctl(int fd, unsigned long request, ... arg)}, with an integer argument. */
-    private static final class Ioctl { static final MethodHandle H = variadic("ioctl", LinuxNs.ioctl.address(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2); }
-    /** {@code int ioctl(int fd, unsigned long request, ... arg)}, with a pointer argument. */
-    private static final class IoctlPtr { static final MethodHandle H = variadic("ioctl", LinuxNs.ioctl.address(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2); }
-    /** {@code int fcntl(int fd, int cmd, ... int arg)}. */
-    private static final class Fcntl { static final MethodHandle H = variadic("fcntl", LinuxNs.fcntl.address(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2); }
-    /** {@code long syscall(long nr, ...)} with two integer arguments. */
-    private static final class Syscall2 { static final MethodHandle H = variadic("syscall", LinuxNs.syscall.address(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1); }
-    /** {@code long syscall(long nr, ...)} with four integer arguments. */
-    private static final class Syscall4 { static final MethodHandle H = variadic("syscall", LinuxNs.syscall.address(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1); }
+
+    /** glibc's SIGCANCEL and SIGSETXID, which its pthread_sigmask(3) never blocks (bits 31 and 32 of the mask). */
+    private static final long GLIBC_INTERNAL_SIGNALS = (1L << (32 - 1)) | (1L << (33 - 1));
+    /** The kernel's sigset_t: 64 signals, 8 bytes (what glibc passes to rt_sigprocmask). */
+    private static final long KERNEL_SIGSET_SIZE = 8;
+    /** Per thread: a copy of a signal mask without glibc's internal signals. */
+    private static final ThreadLocal<MemorySegment> MASK_COPY =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KERNEL_SIGSET_SIZE, 8));
+
+    /**
+     * {@code syscall(nr, a, b, c, d, e, f)}: the result, or {@code -errno}. What the kernel does
+     * with arguments a call does not take is nothing: glibc loads all six registers anyway.
+     */
+    public static long rawSyscall(long nr, long a, long b, long c, long d, long e, long f) {
+        MemorySegment st = callState();
+        try {
+            long r = (long) Syscall.H.invokeExact(st, nr, a, b, c, d, e, f);
+            return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** The address of a native segment, for a pointer argument; a heap segment has none. */
+    private static long addr(MemorySegment s) {
+        if (!s.isNative()) throw new IllegalArgumentException("a system call needs native memory, not " + s);
+        return s.address();
+    }
+
+    private static long sys(int nr, long a) {
+        return rawSyscall(nr, a, 0, 0, 0, 0, 0);
+    }
+
+    private static long sys(int nr, long a, long b) {
+        return rawSyscall(nr, a, b, 0, 0, 0, 0);
+    }
+
+    private static long sys(int nr, long a, long b, long c) {
+        return rawSyscall(nr, a, b, c, 0, 0, 0);
+    }
 
     public static MemorySegment callState() {
         return CALL_STATE.get();
@@ -143,10 +156,6 @@ public final class Native {
         return new AssertionError("downcall failed", t);
     }
 
-    private static NamespaceException fail(String call, MemorySegment st) {
-        return new NamespaceException(call, errno(st), null);
-    }
-
     /** {@code strerror(3)}; the glibc table of messages is static, so the pointer stays valid. */
     public static String strerror(int errno) {
         try {
@@ -161,13 +170,7 @@ public final class Native {
 
     /** {@code unshare(2)}; returns 0 or {@code -errno}. */
     public static int rawUnshare(int flags) {
-        MemorySegment st = callState();
-        try {
-            int r = (int) Unshare.H.invokeExact(st, flags);
-            return r == 0 ? 0 : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) sys(LinuxNs.SYS_unshare(), flags);
     }
 
     /** {@code unshare(2)}. */
@@ -178,13 +181,7 @@ public final class Native {
 
     /** {@code setns(2)}; returns 0 or {@code -errno}. */
     public static int rawSetns(int fd, int nstype) {
-        MemorySegment st = callState();
-        try {
-            int r = (int) Setns.H.invokeExact(st, fd, nstype);
-            return r == 0 ? 0 : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) sys(LinuxNs.SYS_setns(), fd, nstype);
     }
 
     /** {@code setns(2)}. */
@@ -195,15 +192,9 @@ public final class Native {
 
     /** {@code pidfd_open(2)}, with O_CLOEXEC set by the kernel. */
     public static int pidfdOpen(long pid) throws NamespaceException {
-        MemorySegment st = callState();
-        long r;
-        try {
-            r = (long) Syscall2.H.invokeExact(st, (long) LinuxNs.SYS_pidfd_open(), pid, 0L);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        long r = sys(LinuxNs.SYS_pidfd_open(), pid, 0);
         if (r < 0) {
-            int e = errno(st);
+            int e = (int) -r;
             throw new NamespaceException("pidfd_open(pid=" + pid + ")", e,
                     e == Errno.ESRCH ? "there is no process with pid " + pid : null);
         }
@@ -212,58 +203,32 @@ public final class Native {
 
     /** {@code pidfd_send_signal(2)}; returns 0 or {@code -errno}. */
     public static int rawPidfdSendSignal(int pidfd, int signal) {
-        MemorySegment st = callState();
-        try {
-            long r = (long) Syscall4.H.invokeExact(st, (long) LinuxNs.SYS_pidfd_send_signal(), (long) pidfd, (long) signal, 0L, 0L);
-            return r == 0 ? 0 : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) rawSyscall(LinuxNs.SYS_pidfd_send_signal(), pidfd, signal, 0, 0, 0, 0);
     }
 
     /** {@code syscall(nr, a, b, c, d)} for calls without a wrapper here; returns the result or {@code -errno}. */
     public static long rawSyscall4(long nr, long a, long b, long c, long d) {
-        MemorySegment st = callState();
-        try {
-            long r = (long) Syscall4.H.invokeExact(st, nr, a, b, c, d);
-            return r >= 0 ? r : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return rawSyscall(nr, a, b, c, d, 0, 0);
     }
 
     /** {@code ioctl(2)} with an integer argument; returns the result or {@code -errno}. */
     public static int rawIoctl(int fd, long request, long arg) {
-        MemorySegment st = callState();
-        try {
-            int r = (int) Ioctl.H.invokeExact(st, fd, request, arg);
-            return r >= 0 ? r : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) sys(LinuxNs.SYS_ioctl(), fd, request, arg);
     }
 
     /** {@code ioctl(2)} with a pointer argument; returns the result or {@code -errno}. */
     public static int rawIoctl(int fd, long request, MemorySegment arg) {
-        MemorySegment st = callState();
-        try {
-            int r = (int) IoctlPtr.H.invokeExact(st, fd, request, arg);
-            return r >= 0 ? r : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        int r = (int) sys(LinuxNs.SYS_ioctl(), fd, request, addr(arg));
+        Reference.reachabilityFence(arg);
+        return r;
     }
 
     // ---- files ------------------------------------------------------------------------------
 
-    /** {@code open(2)}; returns the fd or {@code -errno}. */
+    /** {@code open(2)} (as glibc does it: {@code openat(AT_FDCWD, ...)}); returns the fd or {@code -errno}. */
     public static int rawOpen(String path, int flags, int mode) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = callState();
-            int r = (int) Open.H.invokeExact(st, arena.allocateFrom(path), flags, mode);
-            return r >= 0 ? r : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) rawSyscall(LinuxNs.SYS_openat(), LinuxNs.AT_FDCWD(), arena.allocateFrom(path).address(), flags, mode, 0, 0);
         }
     }
 
@@ -276,35 +241,21 @@ public final class Native {
 
     /** {@code close(2)}; EINTR still closes on Linux, so nothing is retried. */
     public static int close(int fd) {
-        MemorySegment st = callState();
-        try {
-            int r = (int) Close.H.invokeExact(st, fd);
-            return r == 0 ? 0 : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) sys(LinuxNs.SYS_close(), fd);
     }
 
     /** {@code read(2)}; returns the count or {@code -errno}. */
     public static long rawRead(int fd, MemorySegment buf, long count) {
-        MemorySegment st = callState();
-        try {
-            long r = (long) Read.H.invokeExact(st, fd, buf, count);
-            return r >= 0 ? r : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        long r = sys(LinuxNs.SYS_read(), fd, addr(buf), count);
+        Reference.reachabilityFence(buf);
+        return r;
     }
 
     /** {@code write(2)}; returns the count or {@code -errno}. */
     public static long rawWrite(int fd, MemorySegment buf, long count) {
-        MemorySegment st = callState();
-        try {
-            long r = (long) Write.H.invokeExact(st, fd, buf, count);
-            return r >= 0 ? r : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        long r = sys(LinuxNs.SYS_write(), fd, addr(buf), count);
+        Reference.reachabilityFence(buf);
+        return r;
     }
 
     /** {@code pipe2(2)} with O_CLOEXEC; returns {read end, write end}. */
@@ -322,28 +273,17 @@ public final class Native {
     /** {@code pipe2(2)} with {@code flags} (O_CLOEXEC, O_NONBLOCK), its buffer from {@code scratch}; returns {read end, write end}. */
     public static int[] pipe(SegmentAllocator scratch, int flags) throws NamespaceException {
         MemorySegment fds = scratch.allocate(JAVA_INT, 2);
-        MemorySegment st = callState();
-        int r;
-        try {
-            r = (int) Pipe2.H.invokeExact(st, fds, flags);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        if (r != 0) throw fail("pipe2(" + Flags.open(flags) + ")", st);
+        long r = sys(LinuxNs.SYS_pipe2(), addr(fds), flags);
+        Reference.reachabilityFence(fds);
+        if (r < 0) throw new NamespaceException("pipe2(" + Flags.open(flags) + ")", (int) -r, null);
         return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
     }
 
     /** {@code fcntl(fd, F_DUPFD_CLOEXEC, min)}: a close-on-exec copy of {@code fd} numbered {@code min} or above. */
     public static int dupCloexecAtLeast(int fd, int min) throws NamespaceException {
-        MemorySegment st = callState();
-        int r;
-        try {
-            r = (int) Fcntl.H.invokeExact(st, fd, LinuxNs.F_DUPFD_CLOEXEC(), min);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        if (r < 0) throw fail("fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")", st);
-        return r;
+        long r = sys(LinuxNs.SYS_fcntl(), fd, LinuxNs.F_DUPFD_CLOEXEC(), min);
+        if (r < 0) throw new NamespaceException("fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")", (int) -r, null);
+        return (int) r;
     }
 
     /** {@code fstat(2)}; returns {st_dev, st_ino}. */
@@ -356,14 +296,9 @@ public final class Native {
     /** {@code fstat(2)} into a buffer from {@code scratch}; returns {st_dev, st_ino}. */
     public static long[] devIno(int fd, SegmentAllocator scratch) throws NamespaceException {
         MemorySegment buf = scratch.allocate(io.linuxns.bindings.stat.layout());
-        MemorySegment st = callState();
-        int r;
-        try {
-            r = (int) Fstat.H.invokeExact(st, fd, buf);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        if (r != 0) throw fail("fstat(fd=" + fd + ")", st);
+        long r = sys(LinuxNs.SYS_fstat(), fd, addr(buf));
+        Reference.reachabilityFence(buf);
+        if (r < 0) throw new NamespaceException("fstat(fd=" + fd + ")", (int) -r, null);
         return new long[] {io.linuxns.bindings.stat.st_dev(buf), io.linuxns.bindings.stat.st_ino(buf)};
     }
 
@@ -372,11 +307,8 @@ public final class Native {
     /** {@code mount(2)}; any string may be {@code null}. Returns 0 or {@code -errno}. */
     public static int rawMount(String source, String target, String fstype, long flags, String data) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = callState();
-            int r = (int) Mount.H.invokeExact(st, str(arena, source), str(arena, target), str(arena, fstype), flags, str(arena, data));
-            return r == 0 ? 0 : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) rawSyscall(LinuxNs.SYS_mount(), str(arena, source), str(arena, target), str(arena, fstype), flags,
+                    str(arena, data), 0);
         }
     }
 
@@ -392,11 +324,7 @@ public final class Native {
     /** {@code umount2(2)}; returns 0 or {@code -errno}. */
     public static int rawUmount2(String target, int flags) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = callState();
-            int r = (int) Umount2.H.invokeExact(st, arena.allocateFrom(target), flags);
-            return r == 0 ? 0 : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) sys(LinuxNs.SYS_umount2(), arena.allocateFrom(target).address(), flags);
         }
     }
 
@@ -404,86 +332,53 @@ public final class Native {
     public static void sethostname(String name) throws NamespaceException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocateFrom(name);
-            MemorySegment st = callState();
-            int r = (int) Sethostname.H.invokeExact(st, s, s.byteSize() - 1);
-            if (r != 0) throw fail("sethostname(\"" + name + "\")", st);
-        } catch (NamespaceException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+            long r = sys(LinuxNs.SYS_sethostname(), s.address(), s.byteSize() - 1);
+            if (r < 0) throw new NamespaceException("sethostname(\"" + name + "\")", (int) -r, null);
         }
     }
 
     /** {@code gettid(2)}. */
     public static int gettid() {
-        try {
-            return (int) Gettid.H.invokeExact(callState());
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) sys(LinuxNs.SYS_gettid(), 0);
     }
 
     /** {@code getuid(2)}: the real uid of the process. */
     public static int getuid() {
-        try {
-            return (int) Getuid.H.invokeExact(callState());
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) sys(LinuxNs.SYS_getuid(), 0);
     }
 
     /** {@code geteuid(2)}: the effective uid of the process. */
     public static int geteuid() {
-        try {
-            return (int) Geteuid.H.invokeExact(callState());
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) sys(LinuxNs.SYS_geteuid(), 0);
     }
 
     /** {@code getgid(2)}: the real gid of the process. */
     public static int getgid() {
-        try {
-            return (int) Getgid.H.invokeExact(callState());
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) sys(LinuxNs.SYS_getgid(), 0);
     }
 
     // ---- processes and memory ---------------------------------------------------------------
 
     /** {@code poll(2)} on one fd; returns the revents, 0 on timeout, or {@code -errno}. */
     public static int rawPoll(MemorySegment pollfd, int timeoutMillis) {
-        MemorySegment st = callState();
-        try {
-            int r = (int) Poll.H.invokeExact(st, pollfd, 1L, timeoutMillis);
-            if (r < 0) return -errno(st);
-            return r == 0 ? 0 : io.linuxns.bindings.pollfd.revents(pollfd);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        int r = (int) sys(LinuxNs.SYS_poll(), addr(pollfd), 1, timeoutMillis);
+        Reference.reachabilityFence(pollfd);
+        if (r < 0) return r;
+        return r == 0 ? 0 : io.linuxns.bindings.pollfd.revents(pollfd);
     }
 
     /** {@code poll(2)} on {@code count} pollfds; returns the number ready, 0 on timeout, or {@code -errno}. */
     public static int rawPoll(MemorySegment pollfds, int count, int timeoutMillis) {
-        MemorySegment st = callState();
-        try {
-            int r = (int) Poll.H.invokeExact(st, pollfds, (long) count, timeoutMillis);
-            return r >= 0 ? r : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        int r = (int) sys(LinuxNs.SYS_poll(), addr(pollfds), count, timeoutMillis);
+        Reference.reachabilityFence(pollfds);
+        return r;
     }
 
-    /** {@code waitid(2)}; returns 0 or {@code -errno}. */
+    /** {@code waitid(2)} (no rusage, as glibc's waitid); returns 0 or {@code -errno}. */
     public static int rawWaitid(int idtype, int id, MemorySegment siginfo, int options) {
-        MemorySegment st = callState();
-        try {
-            int r = (int) Waitid.H.invokeExact(st, idtype, id, siginfo, options);
-            return r == 0 ? 0 : -errno(st);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        int r = (int) rawSyscall(LinuxNs.SYS_waitid(), idtype, id, addr(siginfo), options, 0, 0);
+        Reference.reachabilityFence(siginfo);
+        return r;
     }
 
     /** {@code mmap(2)} of anonymous private memory. */
@@ -493,51 +388,48 @@ public final class Native {
 
     /** {@code mmap(2)} of anonymous private memory near {@code hint} (a hint only: the kernel may choose elsewhere). */
     public static MemorySegment mmapAnonymous(long hint, long size, int prot, int extraFlags) throws NamespaceException {
-        MemorySegment st = callState();
-        MemorySegment r;
-        try {
-            r = (MemorySegment) Mmap.H.invokeExact(st, MemorySegment.ofAddress(hint), size, prot,
-                    LinuxNs.MAP_PRIVATE() | LinuxNs.MAP_ANONYMOUS() | extraFlags, -1, 0L);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        if (r.address() == -1L) throw fail("mmap(size=" + size + ")", st);
-        return r.reinterpret(size);
+        long r = rawSyscall(LinuxNs.SYS_mmap(), hint, size, prot,
+                LinuxNs.MAP_PRIVATE() | LinuxNs.MAP_ANONYMOUS() | extraFlags, -1, 0);
+        if (r < 0) throw new NamespaceException("mmap(size=" + size + ")", (int) -r, null);
+        return MemorySegment.ofAddress(r).reinterpret(size);
     }
 
     /** {@code munmap(2)}. */
     public static void munmap(MemorySegment segment) {
-        try {
-            int r = (int) Munmap.H.invokeExact(callState(), segment, segment.byteSize());
-            if (r != 0) throw new AssertionError("munmap failed: " + segment);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        long r = sys(LinuxNs.SYS_munmap(), addr(segment), segment.byteSize());
+        if (r != 0) throw new AssertionError("munmap failed: " + segment + ", errno " + -r);
     }
 
     /** {@code mprotect(2)}. */
     public static void mprotect(MemorySegment segment, int prot) throws NamespaceException {
-        MemorySegment st = callState();
-        int r;
-        try {
-            r = (int) Mprotect.H.invokeExact(st, segment, segment.byteSize(), prot);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        if (r != 0) throw fail("mprotect(size=" + segment.byteSize() + ", prot=" + prot + ")", st);
+        long r = sys(LinuxNs.SYS_mprotect(), addr(segment), segment.byteSize(), prot);
+        if (r != 0) throw new NamespaceException("mprotect(size=" + segment.byteSize() + ", prot=" + prot + ")", (int) -r, null);
     }
 
-    /** {@code pthread_sigmask(3)}; returns 0 or the error number. */
+    /**
+     * {@code pthread_sigmask(3)}, as glibc makes it: {@code rt_sigprocmask(2)} with a copy of
+     * {@code set} from which glibc's two internal signals (SIGCANCEL, SIGSETXID) are removed, so
+     * that they are never blocked. Returns 0 or the error number.
+     */
     public static int pthreadSigmask(int how, MemorySegment set, MemorySegment old) {
-        try {
-            return (int) PthreadSigmask.H.invokeExact(callState(), how, set, old);
-        } catch (Throwable t) {
-            throw unexpected(t);
+        MemorySegment newMask = set;
+        if (addr(set) != 0) {
+            // Callers pass masks across threads as bare addresses (zero-length segments).
+            long bits = set.reinterpret(KERNEL_SIGSET_SIZE).get(JAVA_LONG_UNALIGNED, 0);
+            if ((bits & GLIBC_INTERNAL_SIGNALS) != 0) {
+                newMask = MASK_COPY.get();
+                newMask.set(JAVA_LONG_UNALIGNED, 0, bits & ~GLIBC_INTERNAL_SIGNALS);
+            }
         }
+        long r = rawSyscall(LinuxNs.SYS_rt_sigprocmask(), how, addr(newMask), addr(old), KERNEL_SIGSET_SIZE, 0, 0);
+        Reference.reachabilityFence(newMask);
+        Reference.reachabilityFence(set);
+        Reference.reachabilityFence(old);
+        return r < 0 ? (int) -r : 0;
     }
 
-    private static MemorySegment str(Arena arena, String s) {
-        return s == null ? MemorySegment.NULL : arena.allocateFrom(s);
+    private static long str(Arena arena, String s) {
+        return s == null ? 0 : arena.allocateFrom(s).address();
     }
 
     private static String quote(String s) {

@@ -10,13 +10,9 @@ import io.linuxns.internal.Native;
 import io.linuxns.internal.OriginThread;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.lang.invoke.MethodHandle;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -45,11 +41,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class Clone3 {
     private Clone3() {}
-
-    /** {@code syscall(SYS_clone3, struct clone_args *, size_t, program)} with errno capture. */
-    private static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(LinuxNs.syscall.address(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
 
     /** The trampoline needs a few words; a page more than enough. */
     private static final long STACK_SIZE = 8 * 1024;
@@ -124,16 +115,14 @@ final class Clone3 {
     private static long cloneHere(MemorySegment args, long size, MemorySegment program, MemorySegment saved) {
         MemorySegment blocked = SignalMasks.BLOCKED;
         Native.pthreadSigmask(LinuxNs.SIG_BLOCK(), blocked, saved);
-        MemorySegment st = Native.callState();
-        long pid;
         try {
-            pid = (long) SYSCALL.invokeExact(st, (long) LinuxNs.SYS_clone3(), args, size, program);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            // syscall(SYS_clone3, struct clone_args *, size_t, program): Native's one downcall
+            // shape, the program pointer riding in the third argument (see above). The caller
+            // keeps args and program alive until the child has exec'd or exited.
+            return Native.rawSyscall(LinuxNs.SYS_clone3(), args.address(), size, program.address(), 0, 0, 0);
         } finally {
             Native.pthreadSigmask(LinuxNs.SIG_SETMASK(), saved, MemorySegment.NULL);
         }
-        return pid < 0 ? -Native.errno(st) : pid;
     }
 
     /** Every signal but the synchronous faults: what is blocked around the clone. */
