@@ -41,7 +41,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 final class Reaper {
     private Reaper() {}
 
-    private static final System.Logger LOG = System.getLogger(Reaper.class.getName());
+    /**
+     * Made when first needed: System.getLogger initialises the JDK's logging back end (a service
+     * lookup in the runtime image), which cost a fresh JVM's first spawn about 6 ms, and the
+     * reaper logs only on errors.
+     */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(Reaper.class.getName());
+    }
     /** How often the processes outside the epoll set are checked, and the pause after an unexpected error. */
     static final long SWEEP_MILLIS = 100;
     /** struct epoll_event is packed on x86_64: {u32 events; u64 data}. */
@@ -204,7 +211,7 @@ final class Reaper {
                 if (n == -Errno.EINTR) continue;
                 if (n < 0) {
                     if (!waitFailing) {
-                        LOG.log(System.Logger.Level.WARNING, "epoll_wait(2) failed in the process reaper: {0} ({1}); checking the"
+                        Log.LOG.log(System.Logger.Level.WARNING, "epoll_wait(2) failed in the process reaper: {0} ({1}); checking the"
                                 + " processes every {2} ms instead until it works again", Errno.name(-n), Native.strerror(-n), SWEEP_MILLIS);
                         waitFailing = true;
                     }
@@ -213,7 +220,7 @@ final class Reaper {
                     continue;
                 }
                 if (waitFailing) {
-                    LOG.log(System.Logger.Level.INFO, "epoll_wait(2) works again in the process reaper");
+                    Log.LOG.log(System.Logger.Level.INFO, "epoll_wait(2) works again in the process reaper");
                     waitFailing = false;
                 }
                 for (int i = 0; i < n; i++) {
@@ -228,7 +235,7 @@ final class Reaper {
                 for (ProcessImpl p : SWEPT) reapOne(p.key(), p, siginfo);
             } catch (Throwable t) {
                 // Out of memory, or a bug: report it, and go on after a pause rather than spin on it.
-                LOG.log(System.Logger.Level.ERROR, "the process reaper caught an error and goes on", t);
+                Log.LOG.log(System.Logger.Level.ERROR, "the process reaper caught an error and goes on", t);
                 pause();
             }
         }
@@ -239,7 +246,7 @@ final class Reaper {
         try {
             if (p.reapIfExited(siginfo)) p.release();
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.ERROR, "the process reaper failed on process " + p.pid() + " and goes on", t);
+            Log.LOG.log(System.Logger.Level.ERROR, "the process reaper failed on process " + p.pid() + " and goes on", t);
         }
     }
 
