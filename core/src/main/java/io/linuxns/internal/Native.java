@@ -21,9 +21,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 /**
  * The libc and system calls linuxns makes, with errno captured by the linker.
  *
- * <p>Every handle is built from the generated binding's symbol address and descriptor plus
- * {@code Linker.Option.captureCallState("errno")}: jextract does not generate errno capture,
- * and reading {@code errno} after the call could see a value the JVM wrote in between.
+ * <p>Every system call goes through one downcall handle, {@code syscall(3)} at the generated
+ * binding's symbol address, made with {@code Linker.Option.captureCallState("errno")}: jextract
+ * does not generate errno capture, and reading {@code errno} after the call could see a value
+ * the JVM wrote in between.
  * Each method returns the call's result or throws {@link NamespaceException} naming the call,
  * its arguments and the errno. Methods named {@code raw…} return {@code -errno} instead, for
  * callers that handle some errors themselves.
@@ -78,10 +79,10 @@ public final class Native {
     // arguments (pointers passed as their addresses), returning -1 with errno set on failure as
     // the libc wrappers do. In a fresh JVM each distinct FunctionDescriptor costs milliseconds:
     // the linker spins a stub class and its method-handle forms, interpreted, and the AOT cache
-    // does not keep them. With one shape the first call pays that once and every other handle is
-    // the linker's cached stub for the same shape (docs/spawn.md, "The first spawn"); one
-    // argument register more or less costs nothing at run time. A made handle stays a static
-    // final, which the JIT folds like any constant.
+    // does not keep them. With one shape the first call pays that once, and any other handle of
+    // that shape (the CLI makes one) is the linker's cached stub (docs/spawn.md, "The first spawn
+    // in a fresh JVM"); an argument register more or less costs nothing at run time. The handle
+    // is a static final, which the JIT folds like any constant.
     //
     // A pointer argument is the address of a segment that the caller keeps alive across the
     // call: one from a confined arena of the calling thread, the global arena or an mmap; the
