@@ -111,8 +111,8 @@ public final class Native {
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KERNEL_SIGSET_SIZE, 8));
 
     /**
-     * {@code syscall(nr, a, b, c, d, e, f)}: the result, or {@code -errno}. What the kernel does
-     * with arguments a call does not take is nothing: glibc loads all six registers anyway.
+     * {@code syscall(nr, a, b, c, d, e, f)}: the result, or {@code -errno}. The kernel ignores
+     * the arguments a call does not take (glibc loads all six registers in any case).
      */
     public static long rawSyscall(long nr, long a, long b, long c, long d, long e, long f) {
         MemorySegment st = callState();
