@@ -125,7 +125,7 @@ final class Clone3 {
         }
     }
 
-    /** Every signal but the synchronous faults: what is blocked around the clone. */
+    /** Every signal but the synchronous faults and glibc's internal two: what is blocked around the clone. */
     private static final class SignalMasks {
         static final MemorySegment BLOCKED = blocked();
 
@@ -136,7 +136,9 @@ final class Clone3 {
             for (int s : new int[] {LinuxNs.SIGSEGV(), LinuxNs.SIGBUS(), LinuxNs.SIGILL(), LinuxNs.SIGFPE(), LinuxNs.SIGTRAP()}) {
                 sync |= 1L << (s - 1);
             }
-            blocked.set(JAVA_LONG, 0, ~sync);
+            // Nor glibc's SIGCANCEL and SIGSETXID (32, 33), which Native.pthreadSigmask would
+            // otherwise take out of a copy on every clone.
+            blocked.set(JAVA_LONG, 0, ~sync & ~((1L << 31) | (1L << 32)));
             return blocked;
         }
     }

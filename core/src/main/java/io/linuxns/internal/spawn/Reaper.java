@@ -49,6 +49,28 @@ final class Reaper {
     private static final class Log {
         static final System.Logger LOG = System.getLogger(Reaper.class.getName());
     }
+
+    /**
+     * Logs, and never throws: the first message initialises {@link Log} inside the reaper's
+     * catch blocks, under the out-of-memory error they exist for, and an error escaping from
+     * there would end the reaper's loop and leave every process unreaped.
+     */
+    private static void log(System.Logger.Level level, String format, Object... args) {
+        try {
+            Log.LOG.log(level, format, args);
+        } catch (Throwable ignored) {
+            // Nowhere left to report it; the reaper goes on.
+        }
+    }
+
+    /** As {@link #log(System.Logger.Level, String, Object...)}, with a throwable's stack trace. */
+    private static void log(System.Logger.Level level, String message, Throwable thrown) {
+        try {
+            Log.LOG.log(level, message, thrown);
+        } catch (Throwable ignored) {
+            // Nowhere left to report it; the reaper goes on.
+        }
+    }
     /** How often the processes outside the epoll set are checked, and the pause after an unexpected error. */
     static final long SWEEP_MILLIS = 100;
     /** struct epoll_event is packed on x86_64: {u32 events; u64 data}. */
@@ -211,7 +233,7 @@ final class Reaper {
                 if (n == -Errno.EINTR) continue;
                 if (n < 0) {
                     if (!waitFailing) {
-                        Log.LOG.log(System.Logger.Level.WARNING, "epoll_wait(2) failed in the process reaper: {0} ({1}); checking the"
+                        log(System.Logger.Level.WARNING, "epoll_wait(2) failed in the process reaper: {0} ({1}); checking the"
                                 + " processes every {2} ms instead until it works again", Errno.name(-n), Native.strerror(-n), SWEEP_MILLIS);
                         waitFailing = true;
                     }
@@ -220,7 +242,7 @@ final class Reaper {
                     continue;
                 }
                 if (waitFailing) {
-                    Log.LOG.log(System.Logger.Level.INFO, "epoll_wait(2) works again in the process reaper");
+                    log(System.Logger.Level.INFO, "epoll_wait(2) works again in the process reaper");
                     waitFailing = false;
                 }
                 for (int i = 0; i < n; i++) {
@@ -235,7 +257,7 @@ final class Reaper {
                 for (ProcessImpl p : SWEPT) reapOne(p.key(), p, siginfo);
             } catch (Throwable t) {
                 // Out of memory, or a bug: report it, and go on after a pause rather than spin on it.
-                Log.LOG.log(System.Logger.Level.ERROR, "the process reaper caught an error and goes on", t);
+                log(System.Logger.Level.ERROR, "the process reaper caught an error and goes on", t);
                 pause();
             }
         }
@@ -246,7 +268,7 @@ final class Reaper {
         try {
             if (p.reapIfExited(siginfo)) p.release();
         } catch (Throwable t) {
-            Log.LOG.log(System.Logger.Level.ERROR, "the process reaper failed on process " + p.pid() + " and goes on", t);
+            log(System.Logger.Level.ERROR, "the process reaper failed on process " + p.pid() + " and goes on", t);
         }
     }
 
