@@ -143,11 +143,18 @@ final class ParentSide {
         }
     }
 
-    /** Kills and reaps the child, closing its pidfd: nothing is left of it. */
-    void abandon() {
+    /**
+     * Kills and reaps the child, closing its pidfd: nothing is left of it. Allocates nothing, so
+     * that a spawn failing for want of memory still reaps.
+     *
+     * @return whether the child is known reaped; if not, it may still run on the spawn's memory,
+     *         which must then never be reused ({@link Scratch#leak()})
+     */
+    boolean abandon() {
         Native.rawPidfdSendSignal(child.pidfd(), LinuxNs.SIGKILL());
-        ProcessImpl.reap(child.pidfd());
+        boolean reaped = ProcessImpl.reap(child.pidfd());
         Native.close(child.pidfd());
+        return reaped;
     }
 
     /** One write(2), as the /proc files want, with the errno the kernel gave. */

@@ -83,15 +83,46 @@ final class ProcessImpl extends NamespacedProcess {
      */
     static ProcessImpl start(Clone3.Child child, int[] parentEnds, boolean forwarder, SegmentAllocator scratch) {
         // The streams own the ends from here; they become java.io streams when first used (PipeStreams).
-        OutputStream in = parentEnds[0] >= 0 ? PipeStreams.output(parentEnds[0]) : OutputStream.nullOutputStream();
-        InputStream out = parentEnds[1] >= 0 ? PipeStreams.input(parentEnds[1]) : InputStream.nullInputStream();
-        InputStream err = parentEnds[2] >= 0 ? PipeStreams.input(parentEnds[2]) : InputStream.nullInputStream();
-        ProcessImpl p = new ProcessImpl(child.pid(), child.pidfd(), forwarder, in, out, err);
-        synchronized (p.lock) {
-            p.watched = true;
-            Reaper.watch(p.key, p.pidfd, p, scratch);
+        OutputStream in = null;
+        InputStream out = null, err = null;
+        ProcessImpl p = null;
+        try {
+            in = parentEnds[0] >= 0 ? PipeStreams.output(parentEnds[0]) : OutputStream.nullOutputStream();
+            out = parentEnds[1] >= 0 ? PipeStreams.input(parentEnds[1]) : InputStream.nullInputStream();
+            err = parentEnds[2] >= 0 ? PipeStreams.input(parentEnds[2]) : InputStream.nullInputStream();
+            p = new ProcessImpl(child.pid(), child.pidfd(), forwarder, in, out, err);
+            synchronized (p.lock) {
+                p.watched = true;
+                Reaper.watch(p.key, p.pidfd, p, scratch);
+            }
+            return p;
+        } catch (Throwable t) {
+            // The ends left Fds already and a bare one has no Cleaner: the caller abandons the child, this closes them.
+            if (p != null) {
+                // The caller closes the pidfd: the reaper must not poll or reap its number afterwards.
+                synchronized (p.lock) {
+                    if (p.watched) Reaper.remove(p.pidfd, p);
+                    Reaper.forget(p.key, p);
+                    p.watched = false;
+                    p.pidfd = -1;
+                }
+            }
+            closeEnd(in, parentEnds[0], t);
+            closeEnd(out, parentEnds[1], t);
+            closeEnd(err, parentEnds[2], t);
+            throw t;
         }
-        return p;
+    }
+
+    /** Closes a parent end, through its stream once it has one. */
+    private static void closeEnd(java.io.Closeable stream, int fd, Throwable failure) {
+        if (fd < 0) return;
+        try {
+            if (stream != null) stream.close();
+            else Native.close(fd);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     long key() {
@@ -197,9 +228,11 @@ final class ProcessImpl extends NamespacedProcess {
             }
             fd = pidfd;
         }
-        try (Scratch arena = Scratch.take()) {
-            MemorySegment poll = arena.allocate(io.linuxns.bindings.pollfd.layout());
-            MemorySegment siginfo = arena.allocate(128, 8);
+        // A few bytes of its own, not a spawn's block: any number of threads may wait for a long time.
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment siginfo = arena.allocate(SIGINFO_SIZE + io.linuxns.bindings.pollfd.layout().byteSize(), 8);
+            MemorySegment poll = siginfo.asSlice(SIGINFO_SIZE, io.linuxns.bindings.pollfd.layout());
+            siginfo = siginfo.asSlice(0, SIGINFO_SIZE);
             while (true) {
                 if (Thread.interrupted()) throw new InterruptedException();
                 long left = forever ? Long.MAX_VALUE : deadline - System.nanoTime();
@@ -224,15 +257,27 @@ final class ProcessImpl extends NamespacedProcess {
         }
     }
 
-    /** Blocks until the process behind {@code pidfd} has exited, and reaps it. */
-    static void reap(int pidfd) {
-        try (Scratch arena = Scratch.take()) {
-            MemorySegment info = arena.allocate(128, 8);
-            int r;
-            do {
-                r = Native.rawWaitid(LinuxNs.P_PIDFD(), pidfd, info, LinuxNs.WEXITED());
-            } while (r == -Errno.EINTR);
-        }
+    /** {@code siginfo_t}'s size. */
+    private static final long SIGINFO_SIZE = 128;
+    /**
+     * Where {@link #reap} lets the kernel write a status that nobody reads: allocated once, so
+     * that reaping an abandoned child never fails for want of memory. Threads that reap at once
+     * write into it at once; no one reads it.
+     */
+    private static final MemorySegment DISCARDED_SIGINFO = Arena.global().allocate(SIGINFO_SIZE, 8);
+
+    /**
+     * Blocks until the process behind {@code pidfd} has exited, and reaps it; allocates nothing.
+     *
+     * @return whether it is reaped (or was already: {@code ECHILD}); {@code false} if
+     *         {@code waitid} failed otherwise, and the child may still run
+     */
+    static boolean reap(int pidfd) {
+        int r;
+        do {
+            r = Native.rawWaitid(LinuxNs.P_PIDFD(), pidfd, DISCARDED_SIGINFO, LinuxNs.WEXITED());
+        } while (r == -Errno.EINTR);
+        return r == 0 || r == -Errno.ECHILD;
     }
 
     @Override
@@ -314,8 +359,8 @@ final class ProcessImpl extends NamespacedProcess {
 
     /** Reaps the process if it has exited, without waiting. */
     private boolean reapNow() {
-        try (Scratch arena = Scratch.take()) {
-            return reapIfExited(arena.allocate(128, 8));
+        try (Arena arena = Arena.ofConfined()) {
+            return reapIfExited(arena.allocate(SIGINFO_SIZE, 8));
         }
     }
 

@@ -3,7 +3,9 @@ package io.linuxns.internal.spawn;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -25,6 +27,18 @@ final class Scratch implements SegmentAllocator, AutoCloseable {
     private static final long PAGE = 4096;
     private static final ConcurrentLinkedQueue<MemorySegment> POOL = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger IN_POOL = new AtomicInteger();
+    /**
+     * With assertions on (the tests), a block given back is filled with 0xCC instead of zeroes,
+     * and zeroed only when taken again: a child that still ran on a block handed back too early
+     * would find its program and stack turned into garbage when another spawn reuses it, and fail
+     * visibly instead of by chance.
+     */
+    private static final boolean POISON = poisonEnabled();
+    /**
+     * Blocks that a child may still use (it could not be reaped): kept reachable for the rest of
+     * the JVM's life, so that neither the pool nor the garbage collector hands them out again.
+     */
+    private static final List<MemorySegment> LEAKED = new CopyOnWriteArrayList<>();
 
     private final MemorySegment block;
     private long used;
@@ -41,10 +55,23 @@ final class Scratch implements SegmentAllocator, AutoCloseable {
         MemorySegment b = POOL.poll();
         if (b != null) {
             IN_POOL.decrementAndGet();
+            if (POISON) b.fill((byte) 0);
         } else {
             b = Arena.ofAuto().allocate(BLOCK_SIZE, PAGE);
         }
         return new Scratch(b);
+    }
+
+    @SuppressWarnings("AssertWithSideEffects")
+    private static boolean poisonEnabled() {
+        boolean on = false;
+        assert on = true;
+        return on;
+    }
+
+    /** {@return how many blocks the pool holds now} For tests. */
+    static int pooled() {
+        return IN_POOL.get();
     }
 
     /** Zeroed memory, valid until {@link #close()}. */
@@ -68,11 +95,24 @@ final class Scratch implements SegmentAllocator, AutoCloseable {
         if (closed) return;
         closed = true;
         if (overflow != null) overflow.close();
-        block.asSlice(0, used).fill((byte) 0);
+        block.asSlice(0, used).fill(POISON ? (byte) 0xCC : (byte) 0);
         if (IN_POOL.incrementAndGet() <= POOLED) {
             POOL.offer(block);
         } else {
             IN_POOL.decrementAndGet();
         }
+    }
+
+    /**
+     * For a block that a child may still run on (it was killed but could not be reaped): never
+     * reused, never freed. Leaks {@value #BLOCK_SIZE} bytes, which only a failed {@code waitid}
+     * makes happen.
+     */
+    void leak() {
+        if (closed) return;
+        closed = true;
+        LEAKED.add(block);
+        // A confined arena is freed only by close(): dropped unclosed, its memory stays too.
+        overflow = null;
     }
 }

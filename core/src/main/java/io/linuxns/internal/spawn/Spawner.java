@@ -46,6 +46,8 @@ public final class Spawner {
         Scratch scratch = Scratch.take();
         Fds fds = new Fds(scratch);
         HelperImage image = null;
+        // Set while a child may run on the scratch block or the image: from clone3 until it is known exec'd or reaped.
+        boolean childMayRun = false;
         try {
             Stdio stdio = Stdio.open(r, fds, plan.direct);
             // A direct child (CLONE_VFORK) reports a failure in its program's header instead: it
@@ -95,6 +97,7 @@ public final class Spawner {
 
             Clone3.Child child = Clone3.clone(scratch, trampoline.address(), plan.cloneFlags, cgroupFd,
                     r.lifetime().deathSignal() > 0);
+            childMayRun = true;
             // The child has its own descriptor table (and, with CLONE_VFORK, has exec'd the helper already).
             fds.closeChildSide(stdio.childEnds());
             fds.close(err[1]);
@@ -127,7 +130,7 @@ public final class Spawner {
                     t.addSuppressed(e); // only a better message lost: the child is abandoned all the same
                 }
                 // Killed and reaped before the image is freed (in finally): nothing of it runs on.
-                parent.abandon();
+                childMayRun = !parent.abandon();
                 // A child failure explains a parent failure better (it usually caused it).
                 ChildFailure f = plan.direct ? ChildFailure.stored(trampoline) : readQuietly(err[0], scratch);
                 IOException e = f != null ? f.exception(steps, r) : killed;
@@ -146,16 +149,23 @@ public final class Spawner {
                         : ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0), scratch);
                 if (killed != null) throw killed;
                 fds.close(err[0]);
-                return ProcessImpl.start(child, stdio.parentEnds(fds), plan.forkIntoPidNamespace, scratch);
+                ProcessImpl p = ProcessImpl.start(child, stdio.parentEnds(fds), plan.forkIntoPidNamespace, scratch);
+                childMayRun = false; // the command has exec'd
+                return p;
             } catch (Throwable t) {
-                parent.abandon();
+                childMayRun = !parent.abandon();
                 throw t;
             }
         } finally {
             fds.closeAll();
-            // The command has exec'd, or every child is dead: no one reads the image any more.
-            if (image != null) image.close();
-            scratch.close();
+            if (childMayRun) {
+                // Killed but not known reaped (or never abandoned): it may still run on this memory; never reuse it.
+                scratch.leak();
+            } else {
+                // The command has exec'd, or every child is dead: no one reads the image any more.
+                if (image != null) image.close();
+                scratch.close();
+            }
         }
     }
 
