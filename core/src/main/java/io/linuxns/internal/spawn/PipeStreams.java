@@ -72,19 +72,32 @@ final class PipeStreams {
             }
         }
 
-        /** With the lock held: only what the pipe holds now, so it never blocks. */
+        /**
+         * With the lock held: only what the pipe holds now, so it never blocks. An end nobody
+         * read is drained with read(2) as it is, never reopened: that would need a descriptor
+         * (none may be free) and eight system calls. The descriptor is closed on every path.
+         */
         private void drain() {
             if (drained) return;
             drained = true;
             InputStream pipe = in;
             if (pipe == null) return; // closed by its reader
             try {
-                int n = pipe.available();
-                byte[] left = n > 0 ? pipe.readNBytes(n) : new byte[0];
-                pipe.close();
+                byte[] left = pipe instanceof LazyInput lazy ? lazy.end.drainBare() : null;
+                if (left == null) {
+                    int n = pipe.available();
+                    left = n > 0 ? pipe.readNBytes(n) : new byte[0];
+                }
                 in = left.length == 0 ? InputStream.nullInputStream() : new ByteArrayInputStream(left);
             } catch (IOException ignored) {
                 // The stream was closed meanwhile: nothing to keep.
+                in = InputStream.nullInputStream();
+            } finally {
+                try {
+                    pipe.close();
+                } catch (IOException ignored) {
+                    // Closing a pipe end cannot fail in a way that matters here.
+                }
             }
         }
 
@@ -249,6 +262,42 @@ final class PipeStreams {
             return ((InputStream) open(FileInputStream::new)).available();
         }
 
+        /**
+         * If the end never became a stream: reads what the pipe holds now (poll, then read(2),
+         * until nothing is left or the writers are gone) and closes it, whatever happens.
+         *
+         * @return the bytes, or {@code null} if the end is a stream already (or closed)
+         */
+        byte[] drainBare() {
+            int raw;
+            synchronized (this) {
+                if (closed || stream != null || fd < 0) return null;
+                raw = fd;
+                fd = -1;
+                closed = true;
+            }
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                MemorySegment poll = arena.allocate(io.linuxns.bindings.pollfd.layout());
+                MemorySegment buf = arena.allocate(DRAIN_CHUNK);
+                byte[] chunk = new byte[(int) DRAIN_CHUNK];
+                while (true) {
+                    io.linuxns.bindings.pollfd.fd(poll, raw);
+                    io.linuxns.bindings.pollfd.events(poll, (short) LinuxNs.POLLIN());
+                    int revents = Native.rawPoll(poll, 0);
+                    // POLLIN: data now; POLLHUP without it: EOF. Neither: a writer (a grandchild) is left and the pipe empty.
+                    if (revents <= 0 || (revents & LinuxNs.POLLIN()) == 0) break;
+                    long n = Native.rawRead(raw, buf, DRAIN_CHUNK);
+                    if (n <= 0) break;
+                    MemorySegment.copy(buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, chunk, 0, (int) n);
+                    got.write(chunk, 0, (int) n);
+                }
+            } finally {
+                Native.close(raw);
+            }
+            return got.toByteArray();
+        }
+
         /** Closes the stream, or the bare descriptor if it never became one; without this end's lock held by a reader, as the JDK's close. */
         void close() throws IOException {
             Closeable s;
@@ -264,6 +313,9 @@ final class PipeStreams {
             else if (raw >= 0) Native.close(raw);
         }
     }
+
+    /** How much one read(2) of a drain takes. */
+    private static final long DRAIN_CHUNK = 8192;
 
     private static final class LazyInput extends InputStream {
         private final End end;
