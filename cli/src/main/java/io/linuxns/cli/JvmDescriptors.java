@@ -3,17 +3,10 @@ package io.linuxns.cli;
 import io.linuxns.bindings.LinuxNs;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Marks this JVM's own descriptors close-on-exec ({@code fcntl(2)} {@code FD_CLOEXEC}), so that
@@ -50,23 +43,10 @@ final class JvmDescriptors {
             return; // no /proc: nothing can be told apart, the command inherits all
         }
         if (mark.isEmpty()) return;
-        // fcntl(2) through syscall(3) with the very descriptor and options of the library's own
-        // system-call handle (io.linuxns.internal.Native): the linker keeps one stub per shape, so
-        // this costs the command no downcall shape of its own (each costs milliseconds in a fresh JVM).
-        MethodHandle syscall = Linker.nativeLinker().downcallHandle(LinuxNs.syscall.address(),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
-            for (int n : mark) {
-                long r = (long) syscall.invokeExact(state, (long) LinuxNs.SYS_fcntl(), (long) n, (long) LinuxNs.F_SETFD(),
-                        (long) LinuxNs.FD_CLOEXEC(), 0L, 0L, 0L);
-                // A descriptor closed meanwhile (EBADF) has nothing left to inherit.
-                assert r == 0 || r == -1;
-            }
-        } catch (Throwable t) {
-            if (t instanceof Error e) throw e;
-            throw new IllegalStateException("fcntl(F_SETFD, FD_CLOEXEC) failed", t);
+        for (int n : mark) {
+            long r = Syscalls.call(LinuxNs.SYS_fcntl(), n, LinuxNs.F_SETFD(), LinuxNs.FD_CLOEXEC(), 0L);
+            // A descriptor closed meanwhile (EBADF) has nothing left to inherit.
+            assert r == 0 || r == -1;
         }
     }
 

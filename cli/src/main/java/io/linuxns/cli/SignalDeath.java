@@ -3,7 +3,6 @@ package io.linuxns.cli;
 import io.linuxns.bindings.LinuxNs;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Set;
@@ -50,27 +49,25 @@ final class SignalDeath {
         if (sig < 1 || sig > 64 || HARMLESS.contains(sig)) return;
         System.out.flush();
         System.err.flush();
-        MemoryLayout[] longs = {ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG};
-        LinuxNs.syscall syscall = LinuxNs.syscall.makeInvoker(longs);
         try (Arena arena = Arena.ofConfined()) {
             if (CORE.contains(sig)) {
                 MemorySegment zero = arena.allocate(16, 8); // struct rlimit {0, 0}: soft and hard
                 MemorySegment old = arena.allocate(16, 8);
-                syscall.apply(LinuxNs.SYS_prlimit64(), 0L, (long) LinuxNs.RLIMIT_CORE(), 0L, old.address());
+                Syscalls.call(LinuxNs.SYS_prlimit64(), 0L, (long) LinuxNs.RLIMIT_CORE(), 0L, old.address());
                 zero.set(ValueLayout.JAVA_LONG, 8, old.get(ValueLayout.JAVA_LONG, 8)); // hard limit as it was
-                syscall.apply(LinuxNs.SYS_prlimit64(), 0L, (long) LinuxNs.RLIMIT_CORE(), zero.address(), 0L);
+                Syscalls.call(LinuxNs.SYS_prlimit64(), 0L, (long) LinuxNs.RLIMIT_CORE(), zero.address(), 0L);
                 // A core_pattern that pipes to a program is not bound by the limit; no dump at all
                 // is made of a process that is not dumpable.
-                syscall.apply(LinuxNs.SYS_prctl(), (long) LinuxNs.PR_SET_DUMPABLE(), 0L, 0L, 0L);
+                Syscalls.call(LinuxNs.SYS_prctl(), (long) LinuxNs.PR_SET_DUMPABLE(), 0L, 0L, 0L);
             }
             if (sig != LinuxNs.SIGKILL() && sig != LinuxNs.SIGSTOP()) {
                 MemorySegment dfl = arena.allocate(32, 8); // struct kernel_sigaction, all zero: SIG_DFL, no flags, empty mask
-                syscall.apply(LinuxNs.SYS_rt_sigaction(), (long) sig, dfl.address(), 0L, 8L);
+                Syscalls.call(LinuxNs.SYS_rt_sigaction(), (long) sig, dfl.address(), 0L, 8L);
             }
             MemorySegment set = arena.allocate(8, 8);
             set.set(ValueLayout.JAVA_LONG, 0, 1L << (sig - 1));
-            syscall.apply(LinuxNs.SYS_rt_sigprocmask(), (long) LinuxNs.SIG_UNBLOCK(), set.address(), 0L, 8L);
-            syscall.apply(LinuxNs.SYS_tgkill(), ProcessHandle.current().pid(), (long) LinuxNs.gettid(), (long) sig, 0L);
+            Syscalls.call(LinuxNs.SYS_rt_sigprocmask(), (long) LinuxNs.SIG_UNBLOCK(), set.address(), 0L, 8L);
+            Syscalls.call(LinuxNs.SYS_tgkill(), ProcessHandle.current().pid(), Syscalls.call(LinuxNs.SYS_gettid(), 0L, 0L, 0L, 0L), (long) sig, 0L);
         }
     }
 }

@@ -18,8 +18,7 @@ final class TerminalWidth {
     static int ofStdout() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment winsize = arena.allocate(8, 2); // struct winsize: ws_row, ws_col, ws_xpixel, ws_ypixel
-            LinuxNs.syscall ioctl = LinuxNs.syscall.makeInvoker(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
-            long r = ioctl.apply(LinuxNs.SYS_ioctl(), 1L, (long) LinuxNs.TIOCGWINSZ(), winsize.address());
+            long r = Syscalls.call(LinuxNs.SYS_ioctl(), 1L, LinuxNs.TIOCGWINSZ(), winsize.address(), 0L);
             if (r != 0) return -1;
             int cols = Short.toUnsignedInt(winsize.get(ValueLayout.JAVA_SHORT, 2));
             if (cols > 0) return cols;
