@@ -31,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * the same namespaces ({@code -r} for the user map, {@code -n} for NET).
  *
  * <p>The {@code ...Pipes} variants give the command three pipes (the builders' default), closed
- * after the wait; their C limit makes the same pipes. The others discard stdout and stderr (C:
- * inherits them; the command writes nothing).
+ * after the wait; their C limit makes the same pipes. The others inherit the JVM's stdin, stdout
+ * and stderr on every side ({@code inheritIO()}), as the C limit's child does: like with like,
+ * no pipe or {@code /dev/null} opened on the Java sides only (the command reads and writes nothing).
  *
  * <p>util-linux needs {@code --fork} for a PID namespace, so its figures include a second
  * process. There is no JNA variant: JNA cannot run anything between fork and exec in a JVM (see
@@ -77,17 +78,17 @@ public class SpawnBench {
 
     @Setup(Level.Trial)
     public void setup(BenchmarkParams params) throws Throwable {
-        processBuilder = discard(new ProcessBuilder(TRUE));
-        unshareUtsIpcPidMnt = discard(new ProcessBuilder("unshare", "--uts", "--ipc", "--pid", "--fork", "--mount", TRUE));
-        unshareUser = discard(new ProcessBuilder("unshare", "-r", "--uts", "--ipc", "--pid", "--fork", "--mount", TRUE));
-        unshareNet = discard(new ProcessBuilder("unshare", "--uts", "--ipc", "--pid", "--fork", "--mount", "-n", TRUE));
-        namespacedTrue = discard(new NamespacedProcessBuilder(TRUE));
-        namespacedUtsIpcPidMnt = discard(new NamespacedProcessBuilder(TRUE)
+        processBuilder = inheritStdio(new ProcessBuilder(TRUE));
+        unshareUtsIpcPidMnt = inheritStdio(new ProcessBuilder("unshare", "--uts", "--ipc", "--pid", "--fork", "--mount", TRUE));
+        unshareUser = inheritStdio(new ProcessBuilder("unshare", "-r", "--uts", "--ipc", "--pid", "--fork", "--mount", TRUE));
+        unshareNet = inheritStdio(new ProcessBuilder("unshare", "--uts", "--ipc", "--pid", "--fork", "--mount", "-n", TRUE));
+        namespacedTrue = inheritStdio(new NamespacedProcessBuilder(TRUE));
+        namespacedUtsIpcPidMnt = inheritStdio(new NamespacedProcessBuilder(TRUE)
                 .unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT));
-        namespacedUser = discard(new NamespacedProcessBuilder(TRUE)
+        namespacedUser = inheritStdio(new NamespacedProcessBuilder(TRUE)
                 .unshare(NamespaceType.USER, NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT)
                 .mapRootToCurrentUser());
-        namespacedNet = discard(new NamespacedProcessBuilder(TRUE)
+        namespacedNet = inheritStdio(new NamespacedProcessBuilder(TRUE)
                 .unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT, NamespaceType.NETWORK));
         processBuilderPipes = new ProcessBuilder(TRUE);
         namespacedTruePipes = new NamespacedProcessBuilder(TRUE);
@@ -123,12 +124,14 @@ public class SpawnBench {
         if (exit != 0) throw new IllegalStateException(what + " exited with " + exit);
     }
 
-    private static ProcessBuilder discard(ProcessBuilder pb) {
-        return pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+    /** stdin, stdout and stderr the JVM's, as the C limit's child has them. */
+    private static ProcessBuilder inheritStdio(ProcessBuilder pb) {
+        return pb.inheritIO();
     }
 
-    private static NamespacedProcessBuilder discard(NamespacedProcessBuilder pb) {
-        return pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+    /** stdin, stdout and stderr the JVM's, as the C limit's child has them. */
+    private static NamespacedProcessBuilder inheritStdio(NamespacedProcessBuilder pb) {
+        return pb.inheritIO();
     }
 
     private static void check(Process p, Object what) throws InterruptedException {

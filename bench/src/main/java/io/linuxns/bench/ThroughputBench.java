@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Spawns per second from four threads at once, each starting {@code /bin/true} and waiting for
- * it (stdout and stderr discarded): {@link NamespacedProcessBuilder} with no new namespace and
+ * it (stdin, stdout and stderr inherited on every side, as {@link SpawnBench}'s): {@link NamespacedProcessBuilder} with no new namespace and
  * with UTS+IPC+PID+MNT, against the C limit ({@link CLimits}) from the same four threads, and
  * plain {@code ProcessBuilder}. JMH sums the four threads' operations.
  *
@@ -47,12 +47,12 @@ public class ThroughputBench {
     @Setup(Level.Trial)
     public void setup() {
         processBuilder = new ProcessBuilder(TRUE)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+                .inheritIO();
         namespacedTrue = new NamespacedProcessBuilder(TRUE)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+                .inheritIO();
         namespacedUtsIpcPidMnt = new NamespacedProcessBuilder(TRUE)
                 .unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+                .inheritIO();
         truePath = arena.allocateFrom(TRUE);
         CLimits.load();
     }
