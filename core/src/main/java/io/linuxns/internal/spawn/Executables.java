@@ -15,20 +15,27 @@ import java.util.List;
  * it is, any other is looked up in the child's {@code PATH}. When the child sees the same file
  * system as the caller, the lookup happens here, and a missing program fails before any clone
  * with the message {@link ProcessBuilder} gives; otherwise (a new root, mounts) every candidate
- * becomes an {@code execve} step and the child tries them in order.
+ * becomes an {@code execve} step and the child tries them in order. A path given with a slash to
+ * a direct spawn is not looked at here: its child's {@code execve} fails with the same errno and
+ * the same message ({@code Spawner}: a direct child's failure is known when {@code clone3}
+ * returns), and an {@code access(2)} on every spawn is saved.
  */
 final class Executables {
     private Executables() {}
 
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    static List<String> candidates(Request r) throws NamespaceException {
+    /**
+     * @param direct a direct spawn ({@code Spawner.Plan.direct}): a path with a slash is left to
+     *               the child's {@code execve}
+     */
+    static List<String> candidates(Request r, boolean direct) throws NamespaceException {
         String cmd = r.exec().command().get(0);
         boolean sameFiles = r.filesystem().rootfs() == null && r.filesystem().mounts().isEmpty()
                 && r.namespaces().join().stream().noneMatch(ns -> ns.type() == NamespaceType.MOUNT);
         if (cmd.isEmpty()) throw notFound(r);
         if (cmd.indexOf('/') >= 0) {
-            if (sameFiles) {
+            if (sameFiles && !direct) {
                 Path p = Path.of(cmd);
                 if (!p.isAbsolute() && r.exec().directory() != null) p = r.exec().directory().resolve(p);
                 if (!Files.exists(p)) throw notFound(r);

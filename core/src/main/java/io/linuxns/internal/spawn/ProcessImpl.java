@@ -13,7 +13,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -58,7 +57,11 @@ final class ProcessImpl extends NamespacedProcess {
     private int pidfd;
     /** This process's key in the {@link Reaper}. */
     private final long key = Reaper.newKey();
-    /** The pidfd is in the reaper's epoll set (platform threads in waitFor take it out while they wait on it). */
+    /**
+     * The pidfd is in the reaper's epoll set (platform threads in waitFor take it out while they
+     * wait on it). Not at first: the reaper adds it on a tick if nobody waits for the process by
+     * then ({@link #watchIfUnwaited}), onExit() and waits on the reaper at once.
+     */
     private boolean watched;
     /** Platform threads waiting on the pidfd itself: it stays open while there are any. */
     private int directWaiters;
@@ -81,7 +84,7 @@ final class ProcessImpl extends NamespacedProcess {
      * @param forwarder whether the child forks the command into a PID namespace and stays
      *                  outside ({@code Plan.forkIntoPidNamespace})
      */
-    static ProcessImpl start(Clone3.Child child, int[] parentEnds, boolean forwarder, SegmentAllocator scratch) {
+    static ProcessImpl start(Clone3.Child child, int[] parentEnds, boolean forwarder) {
         // The streams own the ends from here; they become java.io streams when first used (PipeStreams).
         OutputStream in = null;
         InputStream out = null, err = null;
@@ -91,10 +94,7 @@ final class ProcessImpl extends NamespacedProcess {
             out = parentEnds[1] >= 0 ? PipeStreams.input(parentEnds[1]) : InputStream.nullInputStream();
             err = parentEnds[2] >= 0 ? PipeStreams.input(parentEnds[2]) : InputStream.nullInputStream();
             p = new ProcessImpl(child.pid(), child.pidfd(), forwarder, in, out, err);
-            synchronized (p.lock) {
-                p.watched = true;
-                Reaper.watch(p.key, p.pidfd, p, scratch);
-            }
+            Reaper.watchLater(p.key, p);
             return p;
         } catch (Throwable t) {
             // The ends left Fds already and a bare one has no Cleaner: the caller abandons the child, this closes them.
@@ -127,6 +127,20 @@ final class ProcessImpl extends NamespacedProcess {
 
     long key() {
         return key;
+    }
+
+    /**
+     * The reaper's tick for a process queued at its spawn: adds the pidfd to the epoll set
+     * unless a thread waits on it (that thread puts it there when it stops waiting without the
+     * exit), it is there already, or it is released. An exit before this is not missed: the
+     * pidfd of a process that has exited is readable, so the reaper sees it right away.
+     */
+    void watchIfUnwaited() {
+        synchronized (lock) {
+            if (released || watched || directWaiters > 0 || pidfd < 0) return;
+            watched = true;
+            Reaper.add(key, pidfd, this);
+        }
     }
 
     /**
@@ -198,6 +212,11 @@ final class ProcessImpl extends NamespacedProcess {
                 exit = new CompletableFuture<>();
                 // Released already: complete it here, where nothing depends on it yet.
                 if (released) exit.complete(this);
+                // Only the reaper completes it: into the epoll set now, not at the reaper's next tick.
+                else if (!watched && directWaiters == 0 && pidfd >= 0) {
+                    watched = true;
+                    Reaper.add(key, pidfd, this);
+                }
             }
             return exit;
         }

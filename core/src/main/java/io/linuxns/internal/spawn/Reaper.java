@@ -21,9 +21,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * One daemon thread that waits for every spawned process at once: their pidfds are in one
  * {@code epoll(7)} set (a pidfd becomes readable when its process exits, {@code pidfd_open(2)}),
  * and it reaps them with {@code waitid(P_PIDFD)}. No thread per process, and no pid that could
- * be recycled. A spawn adds its pidfd with {@code epoll_ctl} from its own thread, without
- * waking this one; a platform thread in {@code waitFor()} takes the pidfd out of the set and
- * waits on it itself ({@link ProcessImpl}), so that a spawn and its wait need no other thread.
+ * be recycled. A spawn does not add its pidfd itself: most processes are waited for at once by
+ * a platform thread in {@code waitFor()}, which waits on the pidfd itself ({@link ProcessImpl}),
+ * so that a spawn and its wait need neither another thread nor an {@code epoll_ctl}. A spawn
+ * only queues its process ({@link #watchLater}); this thread, ticking every {@value #TICK_MILLIS}
+ * ms while spawns come, adds each process that is still not waited for on its second tick (so
+ * after {@value #TICK_MILLIS}–2×{@value #TICK_MILLIS} ms). An exit before that is no exit missed:
+ * a pidfd is readable once its process has exited, so the reaper sees it at once when it adds
+ * it. {@code onExit()} and a virtual thread's wait add the pidfd at once. After two ticks with
+ * nothing queued the thread blocks in {@code epoll_wait} without a timeout, and the next spawn
+ * wakes it through the wake pipe (one {@code write}, only then).
  *
  * <p>The thread never ends: every waiter on a virtual thread and every {@code onExit()} depends
  * on it. An error is reported through {@link System.Logger} (logger {@code io.linuxns.internal.spawn.Reaper})
@@ -80,6 +87,16 @@ final class Reaper {
     static final long EXIT_POLL_MILLIS = 5;
     /** Set by the shutdown hook: from then on the thread never blocks in native code. */
     private static volatile boolean exiting;
+    /** How often queued processes are looked at while spawns come ({@link #watchLater}). */
+    static final long TICK_MILLIS = 10;
+    /** Spawned processes not yet looked at by the reaper: not in the epoll set, perhaps waited for already. */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<ProcessImpl> QUEUED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /**
+     * Set by the reaper before it blocks without a timeout (nothing queued): the next spawn that
+     * queues a process clears it and wakes the reaper. Both sides write one flag then read the
+     * other's (volatile: one of them sees the other), so no queued process waits unseen.
+     */
+    private static final java.util.concurrent.atomic.AtomicBoolean IDLE = new java.util.concurrent.atomic.AtomicBoolean();
     /** The wake pipe's key in the epoll set; processes have keys from 1. */
     private static final long WAKE_KEY = 0;
 
@@ -167,10 +184,15 @@ final class Reaper {
         return KEYS.incrementAndGet();
     }
 
-    /** Starts watching {@code p}: its pidfd goes into the epoll set from the calling thread, nothing is woken. */
-    static void watch(long key, int pidfd, ProcessImpl p, SegmentAllocator scratch) {
+    /**
+     * Starts watching a new process: no system call unless the reaper is idle (then one
+     * {@code write} wakes it). The reaper adds the pidfd to the epoll set on its second tick
+     * unless a thread is waiting on it by then or it is released ({@link ProcessImpl#watchIfUnwaited}).
+     */
+    static void watchLater(long key, ProcessImpl p) {
         WATCHED.put(key, p);
-        add(key, pidfd, p, scratch);
+        QUEUED.add(p);
+        if (IDLE.get() && IDLE.compareAndSet(true, false)) wake();
     }
 
     /** Puts a watched process's pidfd (back) into the epoll set; if the kernel refuses, the process is swept. */
@@ -220,16 +242,35 @@ final class Reaper {
         MemorySegment siginfo = Arena.global().allocate(128, 8);
         MemorySegment events = Arena.global().allocate(EVENT_SIZE * EVENTS, 8);
         boolean waitFailing = false;
+        // Queued at the last tick: added to the epoll set at the next one, unless waited for or released by then.
+        java.util.ArrayList<ProcessImpl> seen = new java.util.ArrayList<>();
+        long tickNanos = TICK_MILLIS * 1_000_000, lastTick = System.nanoTime();
         while (true) {
             try {
+                long now = System.nanoTime();
+                if (now - lastTick >= tickNanos) {
+                    lastTick = now;
+                    tick(seen);
+                }
+                boolean ticking = !seen.isEmpty() || !QUEUED.isEmpty();
+                if (!ticking && !exiting) {
+                    IDLE.set(true);
+                    // A spawn that queued before the flag was set did not wake this thread: look again.
+                    if (!QUEUED.isEmpty() && IDLE.compareAndSet(true, false)) ticking = true;
+                }
                 int timeout;
                 if (exiting) {
                     java.util.concurrent.locks.LockSupport.parkNanos(EXIT_POLL_MILLIS * 1_000_000);
                     timeout = 0;
                 } else {
-                    timeout = SWEPT.isEmpty() ? -1 : (int) SWEEP_MILLIS;
+                    timeout = !SWEPT.isEmpty() ? (int) SWEEP_MILLIS : -1;
+                    if (ticking) {
+                        int toTick = (int) Math.max(1, (tickNanos - (System.nanoTime() - lastTick) + 999_999) / 1_000_000);
+                        timeout = timeout < 0 ? toTick : Math.min(timeout, toTick);
+                    }
                 }
                 int n = (int) Native.rawSyscall4(LinuxNs.SYS_epoll_wait(), epoll, events.address(), EVENTS, timeout);
+                IDLE.set(false);
                 if (n == -Errno.EINTR) continue;
                 if (n < 0) {
                     if (!waitFailing) {
@@ -261,6 +302,25 @@ final class Reaper {
                 pause();
             }
         }
+    }
+
+    /**
+     * Adds the processes queued before the last tick that nobody waits for yet to the epoll set,
+     * and keeps those queued since for the next tick. A process spawned and waited for at once is
+     * released before its second tick and never enters the set.
+     */
+    private static void tick(java.util.ArrayList<ProcessImpl> seen) {
+        for (ProcessImpl p : seen) {
+            try {
+                p.watchIfUnwaited();
+            } catch (Throwable t) {
+                // Out of memory for the epoll_ctl buffer: checked with WNOHANG instead, as when the kernel refuses.
+                SWEPT.add(p);
+                log(System.Logger.Level.ERROR, "the process reaper failed to watch process " + p.pid() + " and sweeps it", t);
+            }
+        }
+        seen.clear();
+        for (ProcessImpl p; (p = QUEUED.poll()) != null; ) seen.add(p);
     }
 
     /** Reaps {@code p} if it has exited and lets go of it; an error stays with this process. */

@@ -38,10 +38,11 @@ public final class Spawner {
     public static NamespacedProcess spawn(Request r) throws IOException {
         Plan plan = Plan.of(r); // the rest of the validation, before any system call
         Reaper.start(); // before anything is opened: a failure here leaves nothing to undo
+        if (plan.direct) return DirectSpawn.spawn(r, plan);
         byte[] code = ChildRoutine.forCurrentArchitecture().orElseThrow(() -> new UnsupportedOperationException(
                 "NamespacedProcessBuilder has no child program interpreter for " + System.getProperty("os.arch")
                         + " yet (x86_64 only)"));
-        List<String> candidates = Executables.candidates(r);
+        List<String> candidates = Executables.candidates(r, false);
         // The trampoline, its stack and the buffers around the clone: freed (back to the pool) in finally, where the child has exec'd or is dead.
         Scratch scratch = Scratch.take();
         Fds fds = new Fds(scratch);
@@ -149,7 +150,7 @@ public final class Spawner {
                         : ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0), scratch);
                 if (killed != null) throw killed;
                 fds.close(err[0]);
-                ProcessImpl p = ProcessImpl.start(child, stdio.parentEnds(fds), plan.forkIntoPidNamespace, scratch);
+                ProcessImpl p = ProcessImpl.start(child, stdio.parentEnds(fds), plan.forkIntoPidNamespace);
                 childMayRun = false; // the command has exec'd
                 return p;
             } catch (Throwable t) {
@@ -184,7 +185,7 @@ public final class Spawner {
      * by another passed descriptor's source: moves those out of the way (replacing {@code err[1]}
      * when it moves) and returns the map with the sources the child will find.
      */
-    private static Map<Integer, Integer> clearOfPassedNumbers(Map<Integer, Integer> passFds, int[] err, Fds fds)
+    static Map<Integer, Integer> clearOfPassedNumbers(Map<Integer, Integer> passFds, int[] err, Fds fds)
             throws NamespaceException {
         if (passFds.isEmpty()) return passFds;
         int highest = passFds.keySet().stream().mapToInt(Integer::intValue).max().orElse(2);
