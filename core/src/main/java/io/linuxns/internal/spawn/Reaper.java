@@ -237,70 +237,90 @@ final class Reaper {
     }
 
     private static void loop() {
-        int epoll = Reaper.epoll, wakeIn = wake[0];
-        MemorySegment wakeBuf = Arena.global().allocate(64);
-        MemorySegment siginfo = Arena.global().allocate(128, 8);
-        MemorySegment events = Arena.global().allocate(EVENT_SIZE * EVENTS, 8);
-        boolean waitFailing = false;
-        // Queued at the last tick: added to the epoll set at the next one, unless waited for or released by then.
-        java.util.ArrayList<ProcessImpl> seen = new java.util.ArrayList<>();
-        long tickNanos = TICK_MILLIS * 1_000_000, lastTick = System.nanoTime();
+        Loop loop = new Loop(Reaper.epoll, wake[0]);
         while (true) {
             try {
-                long now = System.nanoTime();
-                if (now - lastTick >= tickNanos) {
-                    lastTick = now;
-                    tick(seen);
-                }
-                boolean ticking = !seen.isEmpty() || !QUEUED.isEmpty();
-                if (!ticking && !exiting) {
-                    IDLE.set(true);
-                    // A spawn that queued before the flag was set did not wake this thread: look again.
-                    if (!QUEUED.isEmpty() && IDLE.compareAndSet(true, false)) ticking = true;
-                }
-                int timeout;
-                if (exiting) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(EXIT_POLL_MILLIS * 1_000_000);
-                    timeout = 0;
-                } else {
-                    timeout = !SWEPT.isEmpty() ? (int) SWEEP_MILLIS : -1;
-                    if (ticking) {
-                        int toTick = (int) Math.max(1, (tickNanos - (System.nanoTime() - lastTick) + 999_999) / 1_000_000);
-                        timeout = timeout < 0 ? toTick : Math.min(timeout, toTick);
-                    }
-                }
-                int n = (int) Native.rawSyscall4(LinuxNs.SYS_epoll_wait(), epoll, events.address(), EVENTS, timeout);
-                IDLE.set(false);
-                if (n == -Errno.EINTR) continue;
-                if (n < 0) {
-                    if (!waitFailing) {
-                        log(System.Logger.Level.WARNING, "epoll_wait(2) failed in the process reaper: {0} ({1}); checking the"
-                                + " processes every {2} ms instead until it works again", Errno.name(-n), Native.strerror(-n), SWEEP_MILLIS);
-                        waitFailing = true;
-                    }
-                    pause();
-                    for (Map.Entry<Long, ProcessImpl> e : WATCHED.entrySet()) reapOne(e.getKey(), e.getValue(), siginfo);
-                    continue;
-                }
-                if (waitFailing) {
-                    log(System.Logger.Level.INFO, "epoll_wait(2) works again in the process reaper");
-                    waitFailing = false;
-                }
-                for (int i = 0; i < n; i++) {
-                    long key = events.get(JAVA_LONG_UNALIGNED, i * EVENT_SIZE + EVENT_DATA);
-                    if (key == WAKE_KEY) {
-                        Native.rawRead(wakeIn, wakeBuf, wakeBuf.byteSize());
-                        continue;
-                    }
-                    ProcessImpl p = WATCHED.get(key);
-                    if (p != null) reapOne(key, p, siginfo);
-                }
-                for (ProcessImpl p : SWEPT) reapOne(p.key(), p, siginfo);
+                loop.once();
             } catch (Throwable t) {
                 // Out of memory, or a bug: report it, and go on after a pause rather than spin on it.
                 log(System.Logger.Level.ERROR, "the process reaper caught an error and goes on", t);
                 pause();
             }
+        }
+    }
+
+    /**
+     * The reaper's loop state, one pass per {@link #once()}: a method the JIT compiles after a
+     * few hundred passes (the ticks make about a hundred a second while spawns come), where a
+     * loop body in one never-returning method would stay interpreted until an on-stack
+     * replacement after tens of thousands.
+     */
+    private static final class Loop {
+        private final int epoll, wakeIn;
+        private final MemorySegment wakeBuf = Arena.global().allocate(64);
+        private final MemorySegment siginfo = Arena.global().allocate(128, 8);
+        private final MemorySegment events = Arena.global().allocate(EVENT_SIZE * EVENTS, 8);
+        private boolean waitFailing;
+        /** Queued at the last tick: added to the epoll set at the next one, unless waited for or released by then. */
+        private final java.util.ArrayList<ProcessImpl> seen = new java.util.ArrayList<>();
+        private final long tickNanos = TICK_MILLIS * 1_000_000;
+        private long lastTick = System.nanoTime();
+
+        Loop(int epoll, int wakeIn) {
+            this.epoll = epoll;
+            this.wakeIn = wakeIn;
+        }
+
+        void once() {
+            long now = System.nanoTime();
+            if (now - lastTick >= tickNanos) {
+                lastTick = now;
+                tick(seen);
+            }
+            boolean ticking = !seen.isEmpty() || !QUEUED.isEmpty();
+            if (!ticking && !exiting) {
+                IDLE.set(true);
+                // A spawn that queued before the flag was set did not wake this thread: look again.
+                if (!QUEUED.isEmpty() && IDLE.compareAndSet(true, false)) ticking = true;
+            }
+            int timeout;
+            if (exiting) {
+                java.util.concurrent.locks.LockSupport.parkNanos(EXIT_POLL_MILLIS * 1_000_000);
+                timeout = 0;
+            } else {
+                timeout = !SWEPT.isEmpty() ? (int) SWEEP_MILLIS : -1;
+                if (ticking) {
+                    int toTick = (int) Math.max(1, (tickNanos - (System.nanoTime() - lastTick) + 999_999) / 1_000_000);
+                    timeout = timeout < 0 ? toTick : Math.min(timeout, toTick);
+                }
+            }
+            int n = (int) Native.rawSyscall4(LinuxNs.SYS_epoll_wait(), epoll, events.address(), EVENTS, timeout);
+            IDLE.set(false);
+            if (n == -Errno.EINTR) return;
+            if (n < 0) {
+                if (!waitFailing) {
+                    log(System.Logger.Level.WARNING, "epoll_wait(2) failed in the process reaper: {0} ({1}); checking the"
+                            + " processes every {2} ms instead until it works again", Errno.name(-n), Native.strerror(-n), SWEEP_MILLIS);
+                    waitFailing = true;
+                }
+                pause();
+                for (Map.Entry<Long, ProcessImpl> e : WATCHED.entrySet()) reapOne(e.getKey(), e.getValue(), siginfo);
+                return;
+            }
+            if (waitFailing) {
+                log(System.Logger.Level.INFO, "epoll_wait(2) works again in the process reaper");
+                waitFailing = false;
+            }
+            for (int i = 0; i < n; i++) {
+                long key = events.get(JAVA_LONG_UNALIGNED, i * EVENT_SIZE + EVENT_DATA);
+                if (key == WAKE_KEY) {
+                    Native.rawRead(wakeIn, wakeBuf, wakeBuf.byteSize());
+                    continue;
+                }
+                ProcessImpl p = WATCHED.get(key);
+                if (p != null) reapOne(key, p, siginfo);
+            }
+            for (ProcessImpl p : SWEPT) reapOne(p.key(), p, siginfo);
         }
     }
 
