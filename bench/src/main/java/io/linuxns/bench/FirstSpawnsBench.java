@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  * interpreted and C1 code are all in the figure. Several forks give several fresh JVMs. The
  * score is the time of the whole batch; the report divides it by 100.
  *
+ * <p>stdin, stdout and stderr are inherited on every side ({@code inheritIO()}), as the C limit's
+ * child has them ({@link SpawnBench}).
+ *
  * <p>Building the builder (and, for C, compiling and loading the library) happens in the
  * trial's setup, outside the measured batch: the first {@code start()} is in it.
  *
@@ -53,12 +56,12 @@ public class FirstSpawnsBench {
     @Setup(Level.Trial)
     public void setup() {
         processBuilder = new ProcessBuilder(TRUE)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+                .inheritIO();
         namespacedTrue = new NamespacedProcessBuilder(TRUE)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+                .inheritIO();
         namespacedUtsIpcPidMnt = new NamespacedProcessBuilder(TRUE)
                 .unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+                .inheritIO();
         truePath = arena.allocateFrom(TRUE);
         CLimits.load();
     }
