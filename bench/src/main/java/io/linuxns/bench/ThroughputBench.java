@@ -13,11 +13,16 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Spawns per second from four threads at once, each starting {@code /bin/true} and waiting for
@@ -44,8 +49,38 @@ public class ThroughputBench {
     private final Arena arena = Arena.ofShared();
     private MemorySegment truePath;
 
+    /**
+     * Spawns before the measurement, from four threads, as {@link SpawnBench} does from one: the
+     * JIT needs thousands of spawns to compile the Java side's path (docs/spawn.md, "Where the
+     * Java side's CPU goes": C2 still took 100 µs and more per spawn at 6,000), and without this
+     * a fork measured mostly its warm-up (one fork's iterations rose from 420 to 1,660 spawns a
+     * second). The C limit has no JIT in its path and skips it. At most {@code bench.throughputWarmup}
+     * spawns in all (default 8000) or {@code bench.spawnWarmupSeconds} (default 5).
+     */
+    private void warmUp(BenchmarkParams params) throws Exception {
+        String name = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        if (name.startsWith("c")) return;
+        MethodHandle benchmark = MethodHandles.lookup().findVirtual(ThroughputBench.class, name, MethodType.methodType(void.class));
+        int spawns = Integer.getInteger("bench.throughputWarmup", 8000) / 4;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Integer.getInteger("bench.spawnWarmupSeconds", 5));
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = new Thread(() -> {
+                try {
+                    for (int i = 0; i < spawns && System.nanoTime() < deadline && failure.get() == null; i++) benchmark.invokeExact(this);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "throughput-warmup-" + t);
+            threads[t].start();
+        }
+        for (Thread t : threads) t.join();
+        if (failure.get() != null) throw new IllegalStateException("warm-up of " + name + " failed", failure.get());
+    }
+
     @Setup(Level.Trial)
-    public void setup() {
+    public void setup(BenchmarkParams params) throws Exception {
         processBuilder = new ProcessBuilder(TRUE)
                 .inheritIO();
         namespacedTrue = new NamespacedProcessBuilder(TRUE)
@@ -55,6 +90,7 @@ public class ThroughputBench {
                 .inheritIO();
         truePath = arena.allocateFrom(TRUE);
         CLimits.load();
+        warmUp(params);
     }
 
     @TearDown(Level.Trial)
