@@ -55,14 +55,14 @@ public class ThroughputBench {
      * Java side's CPU goes": C2 still took 100 µs and more per spawn at 6,000), and without this
      * a fork measured mostly its warm-up (one fork's iterations rose from 420 to 1,660 spawns a
      * second). The C limit has no JIT in its path and skips it. At most {@code bench.throughputWarmup}
-     * spawns in all (default 8000) or {@code bench.spawnWarmupSeconds} (default 5).
+     * spawns in all (default 12000) or {@code bench.spawnWarmupSeconds} (default 10).
      */
     private void warmUp(BenchmarkParams params) throws Exception {
         String name = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         if (name.startsWith("c")) return;
         MethodHandle benchmark = MethodHandles.lookup().findVirtual(ThroughputBench.class, name, MethodType.methodType(void.class));
-        int spawns = Integer.getInteger("bench.throughputWarmup", 8000) / 4;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Integer.getInteger("bench.spawnWarmupSeconds", 5));
+        int spawns = Integer.getInteger("bench.throughputWarmup", 12_000) / 4;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Integer.getInteger("bench.spawnWarmupSeconds", 10));
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread[] threads = new Thread[4];
         for (int t = 0; t < threads.length; t++) {
