@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A spawn does not put its pidfd into the reaper's epoll set: the reaper adds it on a tick, when
@@ -41,12 +42,52 @@ class LazyReaperWatchTest {
         }
     }
 
-    /** Waits until {@code p} is reaped by the library: isAlive() reads the recorded exit, it reaps nothing itself. */
+    /**
+     * Waits until {@code p} is reaped by the library without asking it (isAlive() and exitValue()
+     * reap themselves): its /proc entry goes only when the reaper's waitid takes it.
+     */
     private static void awaitReapedByLibrary(Process p) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (p.isAlive() && System.nanoTime() < deadline) Thread.sleep(5);
-        assertFalse(p.isAlive(), "process " + p.pid() + " was never reaped: nobody watched its pidfd (state "
-                + state(p.pid()) + ")");
+        while (state(p.pid()) != 0 && System.nanoTime() < deadline) Thread.sleep(5);
+        assertEquals(0, state(p.pid()), "process " + p.pid() + " was never reaped: nobody watched its pidfd");
+    }
+
+    /** Waits until the descriptors opened since {@code before} are closed (the release follows the reap). */
+    private static void awaitNoNewFds(Set<String> before) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!TestSupport.newFds(before).isEmpty() && System.nanoTime() < deadline) Thread.sleep(5);
+        assertEquals(Set.of(), TestSupport.newFds(before), "every pidfd closed once reaped");
+    }
+
+    /** Spawns /bin/true and returns it once it is a zombie, or null when it was reaped first (a slow look). */
+    private static Process zombie() throws Exception {
+        Process p = trueCommand().start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        char s;
+        while ((s = state(p.pid())) != 'Z' && s != 0 && System.nanoTime() < deadline) Thread.onSpinWait();
+        return s == 'Z' ? p : null;
+    }
+
+    @Test
+    void anExitIsSeenAtOnceWithoutAWait() throws Exception {
+        int zombies = 0;
+        for (int i = 0; i < 20; i++) {
+            // A zombie seen within a few ms of the spawn, before the reaper's tick put it in the epoll set.
+            Process p = zombie();
+            if (p == null) continue;
+            zombies++;
+            assertFalse(p.isAlive(), "isAlive() of an exited process " + p.pid());
+            assertEquals(0, p.exitValue());
+            assertEquals(java.util.OptionalInt.empty(), ((NamespacedProcess) p).terminatingSignal());
+            assertEquals(0, p.waitFor());
+        }
+        for (int i = 0; i < 20; i++) {
+            Process p = zombie();
+            if (p == null) continue;
+            zombies++;
+            assertEquals(0, p.exitValue(), "exitValue() of an exited process " + p.pid() + " without isAlive() first");
+        }
+        assertTrue(zombies > 0, "no spawn was seen as a zombie before its reap: the test checked nothing");
     }
 
     @Test
@@ -68,7 +109,7 @@ class LazyReaperWatchTest {
         for (int i = 0; i < 50; i++) started.add(trueCommand().start());
         for (Process p : started) awaitReapedByLibrary(p);
         for (Process p : started) assertEquals(0, p.exitValue());
-        assertEquals(Set.of(), TestSupport.newFds(before), "every pidfd closed once reaped");
+        awaitNoNewFds(before);
     }
 
     @Test

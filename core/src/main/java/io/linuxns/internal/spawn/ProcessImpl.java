@@ -386,6 +386,8 @@ final class ProcessImpl extends NamespacedProcess {
     @Override
     public int exitValue() {
         Integer code = exitCode;
+        // Nobody may be watching the pidfd yet (the reaper adds it only on a tick): look once.
+        if (code == null && reapNow()) code = exitCode;
         if (code == null) throw new IllegalThreadStateException("process " + pid + " has not exited");
         return code;
     }
@@ -393,13 +395,16 @@ final class ProcessImpl extends NamespacedProcess {
     @Override
     public java.util.OptionalInt terminatingSignal() {
         Integer code = exitCode; // the volatile read that makes killedBy, written before it, visible
+        if (code == null && reapNow()) code = exitCode;
         if (code == null) throw new IllegalThreadStateException("process " + pid + " has not exited");
         return killedBy == 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(killedBy);
     }
 
     @Override
     public boolean isAlive() {
-        return exitCode == null;
+        // One waitid(WNOHANG) while no exit is recorded, as waitFor(0): a process that nobody
+        // waits for is not in the reaper's epoll set until its next tick, 10-20 ms after the spawn.
+        return exitCode == null && !reapNow();
     }
 
     @Override
