@@ -66,3 +66,14 @@
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
 #endif
+
+/*
+ * struct stat's size and the two fields linuxns reads, as plain constants: the binding class
+ * of struct stat makes a layout-path VarHandle for its reserved array in its initialiser, which
+ * spins about 30 method-handle forms in a fresh JVM (docs/spawn.md, "The first spawn in a fresh
+ * JVM"); fstat callers need only these.
+ */
+#include <stddef.h>         /* offsetof */
+#define LINUXNS_STAT_SIZE sizeof(struct stat)
+#define LINUXNS_STAT_ST_DEV offsetof(struct stat, st_dev)
+#define LINUXNS_STAT_ST_INO offsetof(struct stat, st_ino)

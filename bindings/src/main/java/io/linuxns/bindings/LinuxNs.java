@@ -5520,5 +5520,32 @@ public class LinuxNs extends LinuxNs$shared {
     public static int MFD_EXEC() {
         return MFD_EXEC;
     }
+    private static final long LINUXNS_STAT_SIZE = 144L;
+    /**
+     * {@snippet lang=c :
+     * #define LINUXNS_STAT_SIZE 144
+     * }
+     */
+    public static long LINUXNS_STAT_SIZE() {
+        return LINUXNS_STAT_SIZE;
+    }
+    private static final long LINUXNS_STAT_ST_DEV = 0L;
+    /**
+     * {@snippet lang=c :
+     * #define LINUXNS_STAT_ST_DEV 0
+     * }
+     */
+    public static long LINUXNS_STAT_ST_DEV() {
+        return LINUXNS_STAT_ST_DEV;
+    }
+    private static final long LINUXNS_STAT_ST_INO = 8L;
+    /**
+     * {@snippet lang=c :
+     * #define LINUXNS_STAT_ST_INO 8
+     * }
+     */
+    public static long LINUXNS_STAT_ST_INO() {
+        return LINUXNS_STAT_ST_INO;
+    }
 }
 

@@ -23,7 +23,7 @@ final class Syscalls {
     private static final class Handle {
         static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(LinuxNs.syscall.address(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
+                Linker.Option.captureCallState("errno"));
     }
 
     /** {@return syscall(3)'s result for system call {@code nr} with up to four arguments: -1 on failure (errno not kept)} */

@@ -11,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -37,7 +36,9 @@ public final class Native {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    // A plain offset read, not STATE.varHandle(...) nor byteOffset(path): layout paths spin
+    // method-handle forms at run time, milliseconds of a fresh JVM's first system call (docs/spawn.md).
+    private static final long ERRNO_OFFSET = errnoOffset();
     private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
     /** One capture buffer per thread, so that hot calls allocate nothing. */
     private static final ThreadLocal<MemorySegment> CALL_STATE =
@@ -84,12 +85,20 @@ public final class Native {
     // in a fresh JVM"); an argument register more or less costs nothing at run time. The handle
     // is a static final, which the JIT folds like any constant.
     //
+    // Linked as a function of seven longs, not as the variadic function C declares: glibc's
+    // syscall() is an assembler routine (x86_64 and aarch64 alike) that reads the six argument
+    // registers (the sixth from the stack on x86_64) and nothing else, and a variadic call
+    // passes these integers in the same places; what differs is %al, the count of vector
+    // registers a variadic x86_64 callee may spill, which this one never reads (Clone3 relies on
+    // the same routine). The linker's variadic path spins four bound-method-handle species and
+    // five forms more at the first call (a fresh JVM's CLI run: 24 ms of CPU, 10 ms wall).
+    //
     // A pointer argument is the address of a segment that the caller keeps alive across the
     // call: one from a confined arena of the calling thread, the global arena or an mmap; the
     // methods here that take a MemorySegment fence it (Reference.reachabilityFence) for the
     // automatic ones.
-    private static final class Syscall { static final MethodHandle H = variadic("syscall", LinuxNs.syscall.address(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1); }
+    private static final class Syscall { static final MethodHandle H = downcall("syscall", LinuxNs.syscall.address(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)); }
     /** Without errno capture: strerror(3) sets none. Only error messages call it. */
     private static final class Strerror {
         static final MethodHandle H;
@@ -104,8 +113,11 @@ public final class Native {
 
     /** glibc's SIGCANCEL and SIGSETXID, which its pthread_sigmask(3) never blocks (bits 31 and 32 of the mask). */
     private static final long GLIBC_INTERNAL_SIGNALS = (1L << (32 - 1)) | (1L << (33 - 1));
-    /** The kernel's sigset_t: 64 signals, 8 bytes (what glibc passes to rt_sigprocmask). */
-    private static final long KERNEL_SIGSET_SIZE = 8;
+    /**
+     * The kernel's sigset_t: 64 signals, 8 bytes (what glibc passes to rt_sigprocmask), all that
+     * {@link #pthreadSigmask} reads and writes of a mask.
+     */
+    public static final long KERNEL_SIGSET_SIZE = 8;
     /** Per thread: a copy of a signal mask without glibc's internal signals. */
     private static final ThreadLocal<MemorySegment> MASK_COPY =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KERNEL_SIGSET_SIZE, 8));
@@ -142,12 +154,21 @@ public final class Native {
         return rawSyscall(nr, a, b, c, 0, 0, 0);
     }
 
+    private static long errnoOffset() {
+        long offset = 0;
+        for (MemoryLayout m : STATE.memberLayouts()) {
+            if (m.name().orElse("").equals("errno")) return offset;
+            offset += m.byteSize();
+        }
+        throw new IllegalStateException("the linker's capture state has no errno: " + STATE);
+    }
+
     public static MemorySegment callState() {
         return CALL_STATE.get();
     }
 
     public static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return state.get(JAVA_INT, ERRNO_OFFSET);
     }
 
     /** Wraps what a downcall can throw besides its result: only linkage or JVM errors. */
@@ -296,11 +317,13 @@ public final class Native {
 
     /** {@code fstat(2)} into a buffer from {@code scratch}; returns {st_dev, st_ino}. */
     public static long[] devIno(int fd, SegmentAllocator scratch) throws NamespaceException {
-        MemorySegment buf = scratch.allocate(io.linuxns.bindings.stat.layout());
+        // Sizes and offsets as constants, not through the binding class of struct stat: its
+        // initialiser spins method-handle forms (linuxns.h).
+        MemorySegment buf = scratch.allocate(LinuxNs.LINUXNS_STAT_SIZE(), 8);
         long r = sys(LinuxNs.SYS_fstat(), fd, addr(buf));
         Reference.reachabilityFence(buf);
         if (r < 0) throw new NamespaceException("fstat(fd=" + fd + ")", (int) -r, null);
-        return new long[] {io.linuxns.bindings.stat.st_dev(buf), io.linuxns.bindings.stat.st_ino(buf)};
+        return new long[] {buf.get(JAVA_LONG, LinuxNs.LINUXNS_STAT_ST_DEV()), buf.get(JAVA_LONG, LinuxNs.LINUXNS_STAT_ST_INO())};
     }
 
     // ---- mounts and names -------------------------------------------------------------------

@@ -130,7 +130,9 @@ final class ChildProgram {
     /** A NULL-terminated array of C strings, as execve wants argv and envp. */
     long cstringArray(List<String> strings) {
         MemorySegment array = memory.allocate(ADDRESS.byteSize() * (strings.size() + 1), ADDRESS.byteAlignment());
-        for (int i = 0; i < strings.size(); i++) array.setAtIndex(ADDRESS, i, cstringSegment(strings.get(i)));
+        // The address as a long: an ADDRESS store adapts a MemorySegment through method-handle
+        // forms that a fresh JVM spins at its first spawn.
+        for (int i = 0; i < strings.size(); i++) array.setAtIndex(JAVA_LONG, i, cstringSegment(strings.get(i)).address());
         return array.address();
     }
 

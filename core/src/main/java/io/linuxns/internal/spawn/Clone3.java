@@ -3,7 +3,6 @@ package io.linuxns.internal.spawn;
 import io.linuxns.NamespaceException;
 import io.linuxns.bindings.LinuxNs;
 import io.linuxns.bindings.clone_args;
-import io.linuxns.bindings.sigset_t;
 import io.linuxns.internal.Errno;
 import io.linuxns.internal.Flags;
 import io.linuxns.internal.Native;
@@ -86,7 +85,7 @@ final class Clone3 {
         // Room for the cloning thread's own mask while it is changed: per spawn, so a program
         // that spawns from thousands of short-lived threads keeps no memory for each (a bare
         // address, as the origin threads get the rest).
-        MemorySegment saved = MemorySegment.ofAddress(scratch.allocate(sigset_t.layout()).address());
+        MemorySegment saved = MemorySegment.ofAddress(scratch.allocate(Native.KERNEL_SIGSET_SIZE, 8).address());
         pidfd.set(JAVA_INT, 0, -1);
         long all = flags | LinuxNs.CLONE_VM() | LinuxNs.CLONE_PIDFD() | (cgroupFd >= 0 ? LinuxNs.CLONE_INTO_CGROUP() : 0);
         clone_args.flags(args, all);
@@ -130,7 +129,10 @@ final class Clone3 {
         static final MemorySegment BLOCKED = blocked();
 
         private static MemorySegment blocked() {
-            MemorySegment blocked = Arena.global().allocate(sigset_t.layout());
+            // The kernel's 8 bytes, all that Native.pthreadSigmask passes on; not glibc's 128-byte
+            // sigset_t, whose binding class makes a layout-path VarHandle for its array in its
+            // initialiser (about 30 method-handle forms spun in a fresh JVM's first spawn).
+            MemorySegment blocked = Arena.global().allocate(Native.KERNEL_SIGSET_SIZE, 8);
             for (long i = 0; i < blocked.byteSize(); i += 8) blocked.set(JAVA_LONG, i, -1L);
             long sync = 0;
             for (int s : new int[] {LinuxNs.SIGSEGV(), LinuxNs.SIGBUS(), LinuxNs.SIGILL(), LinuxNs.SIGFPE(), LinuxNs.SIGTRAP()}) {

@@ -267,6 +267,7 @@ final class ProgramWriter {
 
     /** setns into joined namespaces: the user namespace first (it grants the rest), mount last. */
     private void joinNamespaces() {
+        if (r.namespaces().join().isEmpty()) return; // and no comparator made: a fresh JVM links its lambda
         List<Namespace> order = new ArrayList<>(r.namespaces().join());
         order.sort(Comparator.comparingInt(ns -> ns.type() == NamespaceType.USER ? 0 : ns.type() == NamespaceType.MOUNT ? 2 : 1));
         for (Namespace ns : order) {
