@@ -65,6 +65,9 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit status, without exiting. */
     static int execute(String... args) {
+        // The common unshare command lines need no picocli (its first use is most of a run's time).
+        UnshareCommand quick = QuickUnshare.parse(args);
+        if (quick != null) return QuickUnshare.run(quick);
         CommandLine cl = commandLine(subcommandNamed(args));
         return cl.execute(args);
     }

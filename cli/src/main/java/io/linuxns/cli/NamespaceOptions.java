@@ -8,6 +8,7 @@ import picocli.CommandLine.Model.OptionSpec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -67,18 +68,29 @@ final class NamespaceOptions {
         return new EnumMap<>(selected);
     }
 
+    /** Selects {@code type} as its flag does ({@code -u}, {@code --uts}): without a file, unless one was given. */
+    void select(NamespaceType type) {
+        selected.putIfAbsent(type, Optional.empty());
+    }
+
     /** Implemented by the commands that have namespace options, for {@link Transformer}. */
     interface Holder {
         NamespaceOptions namespaces();
     }
 
-    /** Adds the options of the command's {@link NamespaceOptions} to its spec, before the others. */
+    /**
+     * Adds the options of the command's {@link NamespaceOptions} to its spec, before the others;
+     * those in their {@code order} where the command gives one, the rest (picocli's -h and -V)
+     * after them. picocli reads annotated fields in declaration order but annotated methods in
+     * the order reflection lists them, which changes from run to run (unshare's -r and -c).
+     */
     static final class Transformer implements CommandLine.IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
             List<OptionSpec> others = new ArrayList<>(spec.options());
             for (ArgSpec o : others) spec.remove(o);
             ((Holder) spec.userObject()).namespaces().addTo(spec);
+            others.sort(Comparator.comparingInt(o -> o.order() < 0 ? Integer.MAX_VALUE : o.order()));
             for (OptionSpec o : others) spec.addOption(o);
             return spec;
         }
@@ -127,7 +139,7 @@ final class NamespaceOptions {
         @Override
         public <T> T set(T value) {
             if (type == null || value == null || Boolean.FALSE.equals(value)) return null;
-            if (flag || AttachedValueOnly.NONE.equals(value)) selected.putIfAbsent(type, Optional.empty());
+            if (flag || AttachedValueOnly.NONE.equals(value)) select(type);
             else selected.put(type, Optional.of(Path.of((String) value)));
             return null;
         }

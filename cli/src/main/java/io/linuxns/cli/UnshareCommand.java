@@ -43,94 +43,94 @@ final class UnshareCommand implements Callable<Integer>, NamespaceOptions.Holder
         return namespaces;
     }
 
-    @Option(names = {"-f", "--fork"}, description = "Accepted for compatibility: the program always runs in a new process.")
+    @Option(order = 1, names = {"-f", "--fork"}, description = "Accepted for compatibility: the program always runs in a new process.")
     boolean fork;
 
     boolean mapRoot;
     boolean mapCurrent;
 
     // -r and -c replace each other: the last one given wins, as in util-linux.
-    @Option(names = {"-r", "--map-root-user"}, description = "Map your uid and gid to root in a new user namespace (implies -U).")
+    @Option(order = 2, names = {"-r", "--map-root-user"}, description = "Map your uid and gid to root in a new user namespace (implies -U).")
     void mapRoot(boolean on) {
         mapRoot = on;
         if (on) mapCurrent = false;
     }
 
-    @Option(names = {"-c", "--map-current-user"}, description = "Map your uid and gid to themselves (implies -U).")
+    @Option(order = 3, names = {"-c", "--map-current-user"}, description = "Map your uid and gid to themselves (implies -U).")
     void mapCurrent(boolean on) {
         mapCurrent = on;
         if (on) mapRoot = false;
     }
 
-    @Option(names = "--map-user", paramLabel = "UID|NAME", description = "Map your uid to UID (implies -U).")
+    @Option(order = 4, names = "--map-user", paramLabel = "UID|NAME", description = "Map your uid to UID (implies -U).")
     String mapUser;
 
-    @Option(names = "--map-group", paramLabel = "GID|NAME", description = "Map your gid to GID (implies -U).")
+    @Option(order = 5, names = "--map-group", paramLabel = "GID|NAME", description = "Map your gid to GID (implies -U).")
     String mapGroup;
 
-    @Option(names = "--map-users", paramLabel = "INNER:OUTER:COUNT", description = {"Map COUNT uids from OUTER to INNER (implies -U;"
+    @Option(order = 6, names = "--map-users", paramLabel = "INNER:OUTER:COUNT", description = {"Map COUNT uids from OUTER to INNER (implies -U;"
             + " util-linux 2.38's OUTER,INNER,COUNT is accepted too). Repeatable; more than your own uid needs root."})
     List<String> mapUsers = new ArrayList<>();
 
-    @Option(names = "--map-groups", paramLabel = "INNER:OUTER:COUNT", description = "Map COUNT gids from OUTER to INNER (implies -U).")
+    @Option(order = 7, names = "--map-groups", paramLabel = "INNER:OUTER:COUNT", description = "Map COUNT gids from OUTER to INNER (implies -U).")
     List<String> mapGroups = new ArrayList<>();
 
-    @Option(names = "--map-auto", description = "Map the first block of your subordinate uids and gids (/etc/subuid, /etc/subgid) from 0"
+    @Option(order = 8, names = "--map-auto", description = "Map the first block of your subordinate uids and gids (/etc/subuid, /etc/subgid) from 0"
             + " (same as --map-users=auto --map-groups=auto; implies -U).")
     boolean mapAuto;
 
-    @Option(names = "--map-subids", description = "Map the first block of your subordinate uids and gids onto themselves"
+    @Option(order = 9, names = "--map-subids", description = "Map the first block of your subordinate uids and gids onto themselves"
             + " (same as --map-users=subids --map-groups=subids; implies -U).")
     boolean mapSubids;
 
-    @Option(names = "--setgroups", paramLabel = "allow|deny", converter = NamedValues.SetGroupsValue.class,
+    @Option(order = 10, names = "--setgroups", paramLabel = "allow|deny", converter = NamedValues.SetGroupsValue.class,
             description = "Allow or deny setgroups(2) in the new user namespace.")
     SetGroups setgroups;
 
-    @Option(names = {"-S", "--setuid"}, paramLabel = "UID", converter = UsageErrors.Uid.class,
+    @Option(order = 11, names = {"-S", "--setuid"}, paramLabel = "UID", converter = UsageErrors.Uid.class,
             description = "Run the program as UID in the new namespaces (setresuid).")
     Long setuid;
 
-    @Option(names = {"-G", "--setgid"}, paramLabel = "GID", converter = UsageErrors.Gid.class,
+    @Option(order = 12, names = {"-G", "--setgid"}, paramLabel = "GID", converter = UsageErrors.Gid.class,
             description = "Run the program as GID, without supplementary groups (setresgid).")
     Long setgid;
 
-    @Option(names = "--keep-caps", description = "Keep the capabilities of the new user namespace across the exec (as ambient ones).")
+    @Option(order = 13, names = "--keep-caps", description = "Keep the capabilities of the new user namespace across the exec (as ambient ones).")
     boolean keepCaps;
 
-    @Option(names = "--forward-signals", description = "Pass SIGTERM and SIGINT on to the program (without it linuxns ignores them,"
+    @Option(order = 14, names = "--forward-signals", description = "Pass SIGTERM and SIGINT on to the program (without it linuxns ignores them,"
             + " as unshare --fork does).")
     boolean forwardSignals;
 
-    @Option(names = "--clear-env", description = "Start the program with an empty environment.")
+    @Option(order = 15, names = "--clear-env", description = "Start the program with an empty environment.")
     boolean clearEnv;
 
-    @Option(names = "--whitelist-env", paramLabel = "NAME[,NAME...]", split = ",",
+    @Option(order = 16, names = "--whitelist-env", paramLabel = "NAME[,NAME...]", split = ",",
             description = "Start the program with only these variables of the environment (repeatable).")
     List<String> whitelistEnv = new ArrayList<>();
 
-    @Option(names = "--kill-child", arity = "0..1", paramLabel = "SIGNAL", preprocessor = AttachedValueOnly.class,
+    @Option(order = 17, names = "--kill-child", arity = "0..1", paramLabel = "SIGNAL", preprocessor = AttachedValueOnly.class,
             description = "Send SIGNAL (default SIGKILL) to the program when linuxns dies.")
     String killChild;
 
-    @Option(names = "--mount-proc", arity = "0..1", paramLabel = "DIR", preprocessor = AttachedValueOnly.class,
+    @Option(order = 18, names = "--mount-proc", arity = "0..1", paramLabel = "DIR", preprocessor = AttachedValueOnly.class,
             description = "Mount a new proc file system on DIR (default /proc) first (implies -m).")
     String mountProc;
 
-    @Option(names = "--propagation", paramLabel = "private|shared|slave|unchanged", converter = NamedValues.PropagationValue.class,
+    @Option(order = 19, names = "--propagation", paramLabel = "private|shared|slave|unchanged", converter = NamedValues.PropagationValue.class,
             description = "Propagation of / in the new mount namespace (default private).")
     Propagation propagation;
 
-    @Option(names = {"-R", "--root"}, paramLabel = "DIR", description = "Make DIR the root directory (pivot_root in a new mount namespace; implies -m).")
+    @Option(order = 20, names = {"-R", "--root"}, paramLabel = "DIR", description = "Make DIR the root directory (pivot_root in a new mount namespace; implies -m).")
     Path root;
 
-    @Option(names = {"-w", "--wd"}, paramLabel = "DIR", description = "Change to DIR (inside --root if given).")
+    @Option(order = 21, names = {"-w", "--wd"}, paramLabel = "DIR", description = "Change to DIR (inside --root if given).")
     Path wd;
 
-    @Option(names = "--monotonic", paramLabel = "SECONDS", description = "Offset of CLOCK_MONOTONIC in the new time namespace (implies -T).")
+    @Option(order = 22, names = "--monotonic", paramLabel = "SECONDS", description = "Offset of CLOCK_MONOTONIC in the new time namespace (implies -T).")
     Long monotonic;
 
-    @Option(names = "--boottime", paramLabel = "SECONDS", description = "Offset of CLOCK_BOOTTIME in the new time namespace (implies -T).")
+    @Option(order = 23, names = "--boottime", paramLabel = "SECONDS", description = "Offset of CLOCK_BOOTTIME in the new time namespace (implies -T).")
     Long boottime;
 
     @Parameters(paramLabel = "PROGRAM", arity = "0..*", description = "The program and its arguments (default: $SHELL or /bin/sh).")
@@ -196,6 +196,9 @@ final class UnshareCommand implements Callable<Integer>, NamespaceOptions.Holder
     }
 
     private void idMaps(NamespacedProcessBuilder b) throws CliException {
+        // Nothing to map: no need for the caller's ids (three reads of /proc/self/status).
+        if (!mapRoot && !mapCurrent && mapUser == null && mapGroup == null && mapUsers.isEmpty() && mapGroups.isEmpty()
+                && !mapAuto && !mapSubids && setgroups == null) return;
         Accounts accounts = null;
         List<IdMapping> uids = new ArrayList<>(), gids = new ArrayList<>();
         long uid = Credentials.uid(), gid = Credentials.gid();
