@@ -58,6 +58,7 @@ public final class Main implements Runnable {
      */
     public static void main(String[] args) {
         int status = execute(args);
+        if (AotTraining.active()) AotTraining.exercise(args);
         // After every teardown: die of the command's terminating signal, as unshare(1) does.
         SignalDeath.dieIfAsked();
         System.exit(status);

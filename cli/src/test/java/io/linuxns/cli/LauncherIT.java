@@ -101,6 +101,23 @@ class LauncherIT {
         assertTrue(fromCache(log, "picocli.CommandLine"), "picocli is in the cache");
         assertTrue(fromCache(log, "picocli.CommandLine$Interpreter"), "picocli is in the cache");
 
+        // The training covers more than its own command line (AotTraining): the picocli model that
+        // every other command line builds (OneLineHelp is the help's, never loaded without picocli),
+        // and the wait on a command that is still running (pollfd).
+        assertTrue(fromCache(log, "io.linuxns.cli.OneLineHelp"), "the picocli model is trained");
+        assertTrue(fromCache(log, "io.linuxns.bindings.pollfd"), "the wait on a running command is trained");
+        // What a fresh JVM still makes at run time for it: one downcall stub (the one system-call
+        // shape, docs/spawn.md), no annotation proxy (picocli is not used), no bound-method-handle
+        // species (layout-path VarHandles, the variadic linker path).
+        List<String> made = Files.readAllLines(log).stream().filter(l -> !l.contains("shared objects file")).toList();
+        assertEquals(1, made.stream().filter(l -> l.contains(" jdk.internal.foreign.abi.DowncallStub/")).count(), made::toString);
+        assertEquals(List.of(), made.stream().filter(l -> l.contains("jdk.proxy") || l.contains("$Species_")).toList());
+        Path picocliRun = repo.resolve("picocli.log");
+        Result help = launcher(picocliRun, "unshare --help");
+        assertEquals(0, help.exit(), help::toString);
+        assertTrue(help.out().contains("--map-root-user"), help::toString);
+        assertTrue(fromCache(picocliRun, "io.linuxns.cli.OneLineHelp"), "a picocli command line runs from the cache too");
+
         // A broken cache (a disk full while it was written, say) is refused by the JVM, without a word.
         Files.writeString(caches.getFirst(), "not an AOT cache");
         assertRanQuietly(launcher(null, "unshare -u echo ok"));
