@@ -68,6 +68,15 @@ class DirectSpawnDeathTest {
 
     /** {@code no_new_privs}, then a filter: close_range with CLOSE_RANGE_CLOEXEC kills the process, everything else is allowed. */
     private static void installKillOnCloseRangeCloexec() throws Throwable {
+        installKillOn(SYS_CLOSE_RANGE, CLOSE_RANGE_CLOEXEC);
+    }
+
+    /**
+     * {@code no_new_privs}, then a filter on the calling thread (its children inherit it, across
+     * exec too): system call {@code nr} kills the process, when its third argument's low word is
+     * {@code arg2} (any, for -1); everything else is allowed.
+     */
+    static void installKillOn(int nr, int arg2) throws Throwable {
         Linker linker = Linker.nativeLinker();
         MethodHandle syscall = linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(1));
@@ -77,20 +86,24 @@ class DirectSpawnDeathTest {
         // struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}: BPF_LD|W|ABS 0x20, BPF_JMP|JEQ|K 0x15, BPF_RET|K 0x06.
         short ld = 0x20, jeq = 0x15, ret = 0x06;
         int allow = 0x7fff0000, killProcess = 0x80000000;
-        ByteBuffer prog = ByteBuffer.allocate(8 * 8).order(ByteOrder.nativeOrder());
+        boolean anyArg = arg2 == -1;
+        int length = anyArg ? 6 : 8;
+        ByteBuffer prog = ByteBuffer.allocate(length * 8).order(ByteOrder.nativeOrder());
         insn(prog, ld, 0, 0, 4);                        // arch
-        insn(prog, jeq, 0, 5, AUDIT_ARCH_X86_64);       // another ABI: allow
+        insn(prog, jeq, 0, length - 3, AUDIT_ARCH_X86_64); // another ABI: allow
         insn(prog, ld, 0, 0, 0);                        // nr
-        insn(prog, jeq, 0, 3, SYS_CLOSE_RANGE);
-        insn(prog, ld, 0, 0, 16 + 2 * 8);               // args[2], low word
-        insn(prog, jeq, 0, 1, CLOSE_RANGE_CLOEXEC);
+        insn(prog, jeq, 0, length - 5, nr);
+        if (!anyArg) {
+            insn(prog, ld, 0, 0, 16 + 2 * 8);           // args[2], low word
+            insn(prog, jeq, 0, 1, arg2);
+        }
         insn(prog, ret, 0, 0, killProcess);
         insn(prog, ret, 0, 0, allow);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment filter = arena.allocate(prog.capacity(), 8);
             filter.copyFrom(MemorySegment.ofArray(prog.array()));
             MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog {u16 len; struct sock_filter *filter}
-            fprog.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, (short) 8);
+            fprog.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, (short) length);
             fprog.set(ADDRESS, 8, filter);
             assertEquals(0L, (long) syscall.invokeExact((long) SYS_SECCOMP, (long) SECCOMP_SET_MODE_FILTER, 0L, fprog));
         }

@@ -24,7 +24,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * {@code ParentSetup} that kills the child, another process, the OOM killer, or a signal that
  * waited blocked until the helper unblocked signals right before its exec (SIGTERM).
  *
- * <p>The evidence, from {@code /proc/PID/stat} read after EOF:
+ * <p>On a spawn's normal path nothing here reads {@code /proc}: a direct child marks a word in
+ * its program ({@link #diedBeforeDirectExec}), a helper's command process writes a mark on the
+ * error pipe right after it unblocked signals ({@link #diedBeforeHelperExec}), and EOF after the
+ * mark is its exec. The rest of this class is for a spawn the parent gives up on in a sync
+ * window ({@link #diedBeforeExec}), whose child may still be alive, where the evidence is
+ * {@code /proc/PID/stat}:
  * <ul>
  * <li>A child neither a zombie nor exiting ({@code PF_EXITING}, which {@code do_exit} sets
  *     before it closes the descriptors) has exec'd: nothing else closes its end of the pipe.
@@ -97,16 +102,49 @@ final class ExecCheck {
     }
 
     /**
-     * The signal that killed the child, or 0 if it exited; waits for it, so only for a child whose
-     * death is under way. {@code WNOWAIT}: whoever reaps it still can.
+     * A helper spawn whose error pipe reached EOF without the mark its command's process writes
+     * right after unblocking signals (ProgramWriter.tellUnblocked): that process ended before
+     * its exec without reporting a step, which only a signal does (one sent by a ParentSetup,
+     * another process or the OOM killer, or one that waited blocked until the unblock). Waits for
+     * the child to end (it is ending: its copy of the pipe is closed, and an init or forwarder
+     * exits as its command did) and names the signal; the child is left unreaped.
+     *
+     * @return the exception for start() to throw
      */
-    private static int killedBy(Clone3.Child child, SegmentAllocator scratch) {
+    static NamespaceException diedBeforeHelperExec(Clone3.Child child, Spawner.Plan plan, String command, SegmentAllocator scratch) {
+        MemorySegment info = waitNoReap(child, scratch);
+        boolean exited = info == null || info.get(JAVA_INT, 8) == CLD_EXITED;
+        int status = info == null ? -1 : info.get(JAVA_INT, 24);
+        boolean forks = plan.init || plan.forkIntoPidNamespace;
+        String how = info == null ? "ended" : !exited ? "was killed by " + signalName(status)
+                : status > 128 ? "ended (exit status " + status + ": 128 + " + signalName(status - 128) + ")"
+                : "ended (exit status " + status + ")";
+        if (forks) {
+            return new NamespaceException("the child (" + plan.helperName() + ", which starts \"" + command + "\") " + how
+                    + " before \"" + command + "\" was exec'd", 0,
+                    "nothing of the program ran (a ParentSetup, another process or the OOM killer sent a signal)");
+        }
+        return new NamespaceException("the child " + how + " before it exec'd \"" + command + "\"", 0,
+                "nothing of the program ran (a ParentSetup, another process or the OOM killer sent the signal)");
+    }
+
+    /** {@code waitid(P_PIDFD, WEXITED | WNOWAIT)}: the child's siginfo once it has ended, left to be reaped; {@code null} if that fails. */
+    private static MemorySegment waitNoReap(Clone3.Child child, SegmentAllocator scratch) {
         MemorySegment info = scratch.allocate(128, 8);
         int r;
         do {
             r = Native.rawWaitid(LinuxNs.P_PIDFD(), child.pidfd(), info, LinuxNs.WEXITED() | LinuxNs.WNOWAIT());
         } while (r == -Errno.EINTR);
-        if (r < 0 || info.get(JAVA_INT, 8) == CLD_EXITED) return 0; // si_code
+        return r < 0 ? null : info;
+    }
+
+    /**
+     * The signal that killed the child, or 0 if it exited; waits for it, so only for a child whose
+     * death is under way. {@code WNOWAIT}: whoever reaps it still can.
+     */
+    private static int killedBy(Clone3.Child child, SegmentAllocator scratch) {
+        MemorySegment info = waitNoReap(child, scratch);
+        if (info == null || info.get(JAVA_INT, 8) == CLD_EXITED) return 0; // si_code
         return info.get(JAVA_INT, 24); // si_status
     }
 

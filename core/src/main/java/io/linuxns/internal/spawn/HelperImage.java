@@ -48,6 +48,8 @@ final class HelperImage implements AutoCloseable {
     /** Images of the first size, zeroed, for the next spawns: a new mapping and its page faults cost more than a spawn's other setup. */
     private static final java.util.concurrent.ConcurrentLinkedDeque<MemorySegment> POOL = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private static final int POOL_MAX = 16;
+    /** How many are in {@link #POOL}, or about to be: its size() walks the whole deque. */
+    private static final java.util.concurrent.atomic.AtomicInteger POOLED = new java.util.concurrent.atomic.AtomicInteger();
     /** The size of a first try: most programs fit. */
     static final long FIRST_CAPACITY = 32 * 1024;
     private final byte[] code;
@@ -58,6 +60,7 @@ final class HelperImage implements AutoCloseable {
         if (CODE_OFFSET + code.length > PAGE) throw new IllegalStateException("interpreter larger than a page");
         this.code = code;
         MemorySegment pooled = capacity == FIRST_CAPACITY ? POOL.pollFirst() : null;
+        if (pooled != null) POOLED.getAndDecrement();
         this.image = pooled != null ? pooled : map(PAGE + capacity);
     }
 
@@ -95,10 +98,14 @@ final class HelperImage implements AutoCloseable {
      * Writes the ELF header and the code into page 0, copies the image into a new memfd and seals
      * it ({@code F_SEAL_WRITE|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_SEAL}).
      *
-     * @return the memfd, close-on-exec; the caller closes it
+     * @return the memfd, close-on-exec; the caller closes it. A copy of a kept memfd
+     *         ({@link SealedImages}) when an earlier image had exactly these bytes.
      */
     int seal(String name) throws NamespaceException {
         writeElf();
+        MemorySegment content = image.asSlice(0, used);
+        int kept = SealedImages.copyOf(name, content, arena);
+        if (kept >= 0) return kept;
         int fd = create(name);
         try {
             long off = 0;
@@ -111,6 +118,7 @@ final class HelperImage implements AutoCloseable {
             int seals = LinuxNs.F_SEAL_WRITE() | LinuxNs.F_SEAL_SHRINK() | LinuxNs.F_SEAL_GROW() | LinuxNs.F_SEAL_SEAL();
             long r = Native.rawSyscall4(LinuxNs.SYS_fcntl(), fd, LinuxNs.F_ADD_SEALS(), seals, 0);
             if (r < 0) throw new NamespaceException("fcntl(memfd, F_ADD_SEALS, WRITE|SHRINK|GROW|SEAL)", (int) -r, null);
+            SealedImages.keep(name, content, fd, arena);
             return fd;
         } catch (NamespaceException | RuntimeException e) {
             Native.close(fd);
@@ -175,10 +183,11 @@ final class HelperImage implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
-        if (image.byteSize() == PAGE + FIRST_CAPACITY && POOL.size() < POOL_MAX) {
+        if (image.byteSize() == PAGE + FIRST_CAPACITY && POOLED.getAndIncrement() < POOL_MAX) {
             image.asSlice(0, used).fill((byte) 0); // the allocator hands out zeroed memory
             POOL.addFirst(image);
         } else {
+            if (image.byteSize() == PAGE + FIRST_CAPACITY) POOLED.getAndDecrement();
             Native.munmap(image);
         }
     }

@@ -167,8 +167,23 @@ final class ProgramWriter {
         // The trampoline cleared close-on-exec on the helper's descriptors: they must not reach the command.
         w.stdio(fds.stdio(), true);
         w.unblockSignals();
+        w.tellUnblocked();
         w.exec(candidates);
     }
+
+    /**
+     * The 8 bytes {@link #UNBLOCKED} on the error pipe, right after the unblock that a signal
+     * which waited blocked kills at: EOF after them is the command's exec (ExecCheck), EOF
+     * without them a death before it, with no {@code /proc} read in the parent.
+     */
+    private void tellUnblocked() {
+        p.syscall("tell the parent signals are unblocked", "write(" + fds.error() + ", 8)", 0, LinuxNs.SYS_write(), fds.error(),
+                p.bytes(UNBLOCKED_BYTES), 8);
+    }
+
+    /** What {@link #tellUnblocked} writes: no step index is negative, so no failure report starts like it. */
+    static final long UNBLOCKED = -1L;
+    private static final byte[] UNBLOCKED_BYTES = {-1, -1, -1, -1, -1, -1, -1, -1};
 
     /**
      * An init or forwarder waits for the death signal too (blocked and pending, it would never

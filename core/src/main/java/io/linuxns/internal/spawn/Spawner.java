@@ -142,12 +142,18 @@ public final class Spawner {
                 throw t;
             }
             try {
-                ChildFailure failure = plan.direct ? ChildFailure.stored(trampoline) : ChildFailure.read(err[0], scratch);
-                if (failure != null) throw failure.exception(steps, r);
-                // EOF: the exec, or the child's death by a signal before it.
-                NamespaceException killed = unblocked != null
-                        ? ExecCheck.diedBeforeDirectExec(child, plan, unblocked, r.exec().command().get(0), scratch)
-                        : ExecCheck.diedBeforeExec(child, plan, r.exec().command().get(0), scratch);
+                NamespaceException killed;
+                if (plan.direct) {
+                    ChildFailure failure = ChildFailure.stored(trampoline);
+                    if (failure != null) throw failure.exception(steps, r);
+                    // The vfork release: the exec, or the child's death by a signal before it.
+                    killed = ExecCheck.diedBeforeDirectExec(child, plan, unblocked, r.exec().command().get(0), scratch);
+                } else {
+                    ErrorPipe said = ErrorPipe.read(err[0], scratch);
+                    if (said.failure() != null) throw said.failure().exception(steps, r);
+                    // EOF: the exec, or the death of the command's process before it.
+                    killed = said.unblocked() ? null : ExecCheck.diedBeforeHelperExec(child, plan, r.exec().command().get(0), scratch);
+                }
                 if (killed != null) throw killed;
                 fds.close(err[0]);
                 ProcessImpl p = ProcessImpl.start(child, stdio.parentEnds(fds), plan.forkIntoPidNamespace);
@@ -398,21 +404,39 @@ public final class Spawner {
                 + System.getProperty("os.version"));
     }
 
-    /** A failure reported by the child on the error pipe. */
-    record ChildFailure(int step, int errno) {
-        /** Reads the error pipe to EOF; {@code null} if the child exec'd without reporting. */
-        static ChildFailure read(int fd, SegmentAllocator scratch) throws NamespaceException {
-            MemorySegment buf = scratch.allocate(16, 8);
-            long got = 0;
-            while (got < 16) {
-                long n = Native.rawRead(fd, buf.asSlice(got), 16 - got);
+    /**
+     * What the error pipe said until EOF: the helper's command process writes
+     * {@link ProgramWriter#UNBLOCKED} right after it unblocked signals, and a failing step
+     * (step, errno), 16 bytes, before its exit (after the mark when an execve failed).
+     *
+     * @param unblocked the mark came: EOF after it is the command's exec (or a death in the
+     *                  few instructions between the mark and the exec's point of no return)
+     */
+    record ErrorPipe(boolean unblocked, ChildFailure failure) {
+        static ErrorPipe read(int fd, SegmentAllocator scratch) throws NamespaceException {
+            MemorySegment buf = scratch.allocate(24, 8);
+            long got = 0, want = 16;
+            while (got < want) {
+                long n = Native.rawRead(fd, buf.asSlice(got), want - got);
                 if (n == -Errno.EINTR) continue;
                 if (n < 0) throw new NamespaceException("read(error pipe)", (int) -n, null);
                 if (n == 0) break;
                 got += n;
+                // Writes of at most PIPE_BUF bytes are atomic: the mark is read whole or not at all.
+                if (got >= 8 && want == 16 && buf.get(JAVA_LONG, 0) == ProgramWriter.UNBLOCKED) want = 24;
             }
-            if (got < 16) return null;
-            return new ChildFailure((int) buf.get(JAVA_LONG, 0), (int) buf.get(JAVA_LONG, 8));
+            boolean unblocked = want == 24;
+            long at = unblocked ? 8 : 0;
+            if (got < at + 16) return new ErrorPipe(unblocked, null);
+            return new ErrorPipe(unblocked, new ChildFailure((int) buf.get(JAVA_LONG, at), (int) buf.get(JAVA_LONG, at + 8)));
+        }
+    }
+
+    /** A failure reported by the child on the error pipe. */
+    record ChildFailure(int step, int errno) {
+        /** Reads the error pipe to EOF; {@code null} if the child exec'd without reporting. */
+        static ChildFailure read(int fd, SegmentAllocator scratch) throws NamespaceException {
+            return ErrorPipe.read(fd, scratch).failure();
         }
 
         /** The failure a direct child stored in its program's header (no error pipe); {@code null} if none. */
