@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Spawns per second from four threads at once, each starting {@code /bin/true} and waiting for
  * it (stdin, stdout and stderr inherited on every side, as {@link SpawnBench}'s): {@link NamespacedProcessBuilder} with no new namespace and
- * with UTS+IPC+PID+MNT, against the C limit ({@link CLimits}) from the same four threads, and
- * plain {@code ProcessBuilder}. JMH sums the four threads' operations.
+ * with UTS+IPC+PID+MNT, against the C limit ({@link CLimits}) from the same four threads (and,
+ * for the namespaced spawn, the C replay of its isolated path), and plain {@code ProcessBuilder}. JMH sums the four threads' operations.
  *
  * <p>Four threads on a 2-CPU machine: a spawn sleeps most of its time (in the vfork wait and
  * in {@code waitpid}), so four keep both CPUs busy, and anything every spawn passes through (a
@@ -113,6 +113,18 @@ public class ThroughputBench {
         CLimits.spawn(truePath, SpawnBench.NS4, false);
     }
 
+    /**
+     * The C replay of linuxns's isolated path ({@link SpawnBench#cHelperUtsIpcPidMnt}) from the
+     * same four threads: the rate the design itself allows (a memfd, an exec of a static helper
+     * in its own address space, its unshare), which bounds {@link #namespacedUtsIpcPidMnt} below
+     * the C limit whatever the Java side does.
+     */
+    @Benchmark
+    public void cHelperUtsIpcPidMnt() {
+        CLimits.spawnHelper(truePath, NamespaceType.PID.cloneFlag() & 0xffffffffL,
+                SpawnBench.NS4 & ~(NamespaceType.PID.cloneFlag() & 0xffffffffL));
+    }
+
     @Benchmark
     @Versus("cTrue")
     public void processBuilder() throws IOException, InterruptedException {
@@ -126,7 +138,7 @@ public class ThroughputBench {
     }
 
     @Benchmark
-    @Versus(value = "cUtsIpcPidMnt", target = 0.9)
+    @Versus(value = {"cUtsIpcPidMnt", "cHelperUtsIpcPidMnt"}, target = 0.9)
     public void namespacedUtsIpcPidMnt() throws IOException, InterruptedException {
         check(namespacedUtsIpcPidMnt.start());
     }

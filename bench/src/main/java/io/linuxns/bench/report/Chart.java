@@ -83,7 +83,8 @@ final class Chart {
                     bar(Series.C, "ThroughputBench.cTrue"), bar(Series.LINUXNS, "ThroughputBench.namespacedTrue"),
                     bar(Series.PROCESS_BUILDER, "ThroughputBench.processBuilder"))),
             new Group("4 threads spawning into new " + NS4 + ": wall time per spawn", List.of(
-                    bar(Series.C, "ThroughputBench.cUtsIpcPidMnt"), bar(Series.LINUXNS, "ThroughputBench.namespacedUtsIpcPidMnt"))),
+                    bar(Series.C, "ThroughputBench.cUtsIpcPidMnt"), bar(Series.C_HELPER, "ThroughputBench.cHelperUtsIpcPidMnt"),
+                    bar(Series.LINUXNS, "ThroughputBench.namespacedUtsIpcPidMnt"))),
             new Group("first 100 spawns of a fresh JVM, per spawn", List.of(
                     bar(Series.C, "FirstSpawnsBench.cTrue"), bar(Series.LINUXNS, "FirstSpawnsBench.namespacedTrue"),
                     bar(Series.PROCESS_BUILDER, "FirstSpawnsBench.processBuilder"))),

@@ -160,15 +160,23 @@ final class ParentSide {
     /** One write(2), as the /proc files want, with the errno the kernel gave. */
     private void write(String name, String content, String epermHint) throws NamespaceException {
         String file = proc + name;
-        String shown = "write(\"" + file + "\", \"" + content.strip().replace("\n", "\\n") + "\")";
-        int fd = Native.rawOpen(file, LinuxNs.O_WRONLY() | LinuxNs.O_CLOEXEC(), 0);
-        if (fd < 0) throw new NamespaceException(shown, -fd, null);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment bytes = arena.allocateFrom(content);
-            long n = Native.rawWrite(fd, bytes, bytes.byteSize() - 1);
-            if (n < 0) throw new NamespaceException(shown, (int) -n, -n == Errno.EPERM ? epermHint : null);
-        } finally {
-            Native.close(fd);
+            // One arena for the path and the content: this runs two or three times in every spawn with id maps.
+            int fd = (int) Native.rawSyscall4(LinuxNs.SYS_openat(), LinuxNs.AT_FDCWD(), arena.allocateFrom(file).address(),
+                    LinuxNs.O_WRONLY() | LinuxNs.O_CLOEXEC(), 0);
+            if (fd < 0) throw new NamespaceException(shown(file, content), -fd, null);
+            try {
+                MemorySegment bytes = arena.allocateFrom(content);
+                long n = Native.rawWrite(fd, bytes, bytes.byteSize() - 1);
+                if (n < 0) throw new NamespaceException(shown(file, content), (int) -n, -n == Errno.EPERM ? epermHint : null);
+            } finally {
+                Native.close(fd);
+            }
         }
+    }
+
+    /** The call as an error message shows it: made only for one. */
+    private static String shown(String file, String content) {
+        return "write(\"" + file + "\", \"" + content.strip().replace("\n", "\\n") + "\")";
     }
 }
