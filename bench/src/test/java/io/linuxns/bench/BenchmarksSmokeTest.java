@@ -48,10 +48,11 @@ class BenchmarksSmokeTest {
                 "the namespace benchmarks need root (CAP_SYS_ADMIN)");
     }
 
-    /** One spawn through SpawnBench's warm-up (its reflective call of the benchmark), not thousands. */
+    /** One spawn through SpawnBench's warm-up (its reflective call of the benchmark), and one per thread through ThroughputBench's, not thousands. */
     @BeforeAll
     static void oneWarmUpSpawn() {
         System.setProperty("bench.spawnWarmup", "1");
+        System.setProperty("bench.throughputWarmup", "4");
     }
 
     private static ChainedOptionsBuilder smokeOptions() {
