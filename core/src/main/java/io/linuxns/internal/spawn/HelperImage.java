@@ -120,8 +120,8 @@ final class HelperImage implements AutoCloseable {
             if (r < 0) throw new NamespaceException("fcntl(memfd, F_ADD_SEALS, WRITE|SHRINK|GROW|SEAL)", (int) -r, null);
             SealedImages.keep(name, content, fd, arena);
             return fd;
-        } catch (NamespaceException | RuntimeException e) {
-            Native.close(fd);
+        } catch (Throwable e) {
+            Native.close(fd); // an Error too (out of memory keeping a copy): the descriptor is never handed on
             throw e;
         }
     }

@@ -340,7 +340,9 @@ final class Reaper {
             }
         }
         seen.clear();
-        for (ProcessImpl p; (p = QUEUED.poll()) != null; ) seen.add(p);
+        // Taken off the queue only once in seen (only this thread takes): an out-of-memory error
+        // growing seen leaves the process queued for the next tick instead of in neither.
+        for (ProcessImpl p; (p = QUEUED.peek()) != null; QUEUED.poll()) seen.add(p);
     }
 
     /** Reaps {@code p} if it has exited and lets go of it; an error stays with this process. */

@@ -97,14 +97,17 @@ public final class SealedImages {
         if (content.byteSize() > MAX_BYTES) return;
         int copy = dupOrNegative(fd);
         if (copy < 0) return;
-        long[] devIno;
+        Entry kept;
         try {
-            devIno = Native.devIno(copy, scratch);
+            long[] devIno = Native.devIno(copy, scratch);
+            kept = new Entry(name, content.toArray(JAVA_BYTE), copy, devIno[0], devIno[1]);
         } catch (NamespaceException e) {
             Native.close(copy);
             return;
+        } catch (Throwable e) {
+            Native.close(copy); // out of memory for the copy of the bytes: not kept, and no descriptor left behind
+            throw e;
         }
-        Entry kept = new Entry(name, content.toArray(JAVA_BYTE), copy, devIno[0], devIno[1]);
         synchronized (ENTRIES) {
             ENTRIES.addFirst(kept);
             while (ENTRIES.size() > MAX) {
