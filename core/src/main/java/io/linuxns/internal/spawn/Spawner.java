@@ -50,10 +50,8 @@ public final class Spawner {
         // Set while a child may run on the scratch block or the image: from clone3 until it is known exec'd or reaped.
         boolean childMayRun = false;
         try {
-            Stdio stdio = Stdio.open(r, fds, plan.direct);
-            // A direct child (CLONE_VFORK) reports a failure in its program's header instead: it
-            // has exec'd or exited when clone3 returns, so no pipe has to tell when it is done.
-            int[] err = plan.direct ? new int[] {-1, -1} : fds.pipe();
+            Stdio stdio = Stdio.open(r, fds, false);
+            int[] err = fds.pipe();
             int[] sync = plan.trampolineWaits || plan.helperSync ? fds.pipe() : null;
             int[] ready = plan.helperSync ? fds.pipe() : null;
             // The children's ends never at 0-2 (a closed stdio of the JVM's): stdio would overwrite them, or the command inherit them.
@@ -72,27 +70,21 @@ public final class Spawner {
 
             ChildProgram helper = null;
             ChildProgram trampoline = new ChildProgram(scratch, 0);
-            int imageFd = -1;
-            MemorySegment unblocked = null;
-            if (plan.direct) {
-                unblocked = ProgramWriter.direct(trampoline, r, plan, childFds, candidates);
-            } else {
-                for (long capacity = HelperImage.FIRST_CAPACITY; ; capacity *= 4) {
-                    image = new HelperImage(code, capacity);
-                    try {
-                        helper = new ChildProgram(image.memory(), Steps.HELPER_BASE);
-                        ProgramWriter.helper(helper, r, plan, childFds, candidates);
-                        helper.encode(err[1]);
-                        break;
-                    } catch (HelperImage.Full full) {
-                        image.close();
-                        image = null;
-                    }
+            for (long capacity = HelperImage.FIRST_CAPACITY; ; capacity *= 4) {
+                image = new HelperImage(code, capacity);
+                try {
+                    helper = new ChildProgram(image.memory(), Steps.HELPER_BASE);
+                    ProgramWriter.helper(helper, r, plan, childFds, candidates);
+                    helper.encode(err[1]);
+                    break;
+                } catch (HelperImage.Full full) {
+                    image.close();
+                    image = null;
                 }
-                if (helper.address() != image.programAddress()) throw new AssertionError("the helper's program must start its page");
-                imageFd = fds.aboveStdio(fds.add(image.seal(plan.helperName())));
-                ProgramWriter.trampoline(trampoline, r, plan, childFds.withImage(imageFd));
             }
+            if (helper.address() != image.programAddress()) throw new AssertionError("the helper's program must start its page");
+            int imageFd = fds.aboveStdio(fds.add(image.seal(plan.helperName())));
+            ProgramWriter.trampoline(trampoline, r, plan, childFds.withImage(imageFd));
             trampoline.encode(err[1]);
             Steps steps = new Steps(trampoline, helper);
 
@@ -102,7 +94,7 @@ public final class Spawner {
             // The child has its own descriptor table (and, with CLONE_VFORK, has exec'd the helper already).
             fds.closeChildSide(stdio.childEnds());
             fds.close(err[1]);
-            if (imageFd >= 0) fds.close(imageFd);
+            fds.close(imageFd);
             if (sync != null) fds.close(sync[0]);
             if (ready != null) fds.close(ready[1]);
             if (cgroupFd >= 0) fds.close(cgroupFd);
@@ -133,7 +125,7 @@ public final class Spawner {
                 // Killed and reaped before the image is freed (in finally): nothing of it runs on.
                 childMayRun = !parent.abandon();
                 // A child failure explains a parent failure better (it usually caused it).
-                ChildFailure f = plan.direct ? ChildFailure.stored(trampoline) : readQuietly(err[0], scratch);
+                ChildFailure f = readQuietly(err[0], scratch);
                 IOException e = f != null ? f.exception(steps, r) : killed;
                 if (e != null) {
                     e.addSuppressed(t);
@@ -142,19 +134,13 @@ public final class Spawner {
                 throw t;
             }
             try {
-                NamespaceException killed;
-                if (plan.direct) {
-                    ChildFailure failure = ChildFailure.stored(trampoline);
-                    if (failure != null) throw failure.exception(steps, r);
-                    // The vfork release: the exec, or the child's death by a signal before it.
-                    killed = ExecCheck.diedBeforeDirectExec(child, plan, unblocked, r.exec().command().get(0), scratch);
-                } else {
-                    ErrorPipe said = ErrorPipe.read(err[0], scratch);
-                    if (said.failure() != null) throw said.failure().exception(steps, r);
-                    // EOF: the exec, or the death of the command's process before it.
-                    killed = said.unblocked() ? null : ExecCheck.diedBeforeHelperExec(child, plan, r.exec().command().get(0), scratch);
+                ErrorPipe said = ErrorPipe.read(err[0], scratch);
+                if (said.failure() != null) throw said.failure().exception(steps, r);
+                // EOF: the exec, or the death of the command's process before it.
+                if (!said.unblocked()) {
+                    NamespaceException killed = ExecCheck.diedBeforeHelperExec(child, plan, r.exec().command().get(0), scratch);
+                    if (killed != null) throw killed;
                 }
-                if (killed != null) throw killed;
                 fds.close(err[0]);
                 ProcessImpl p = ProcessImpl.start(child, stdio.parentEnds(fds), plan.forkIntoPidNamespace);
                 childMayRun = false; // the command has exec'd
