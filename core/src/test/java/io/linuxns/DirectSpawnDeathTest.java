@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A direct spawn (no namespace, nothing but descriptors: the clone3 child execs the command
- * itself) whose child dies by a signal before its exec makes start() throw, without reading
+ * A direct spawn (nothing but descriptors, in the JVM's namespaces or in new ones clone3 makes:
+ * the clone3 child execs the command itself) whose child dies by a signal before its exec makes start() throw, without reading
  * {@code /proc} (ExecCheck.diedBeforeDirectExec). The death is made certain, not timed: the
  * spawning thread runs under a seccomp filter that kills the process at
  * {@code close_range(3, ~0, CLOSE_RANGE_CLOEXEC)}, which only the child calls (before it
@@ -36,6 +36,18 @@ class DirectSpawnDeathTest {
 
     @Test
     void aDirectChildKilledBeforeItsExecMakesStartThrow() throws Exception {
+        assertKilledBeforeTheExec(new NamespacedProcessBuilder("/bin/true"));
+    }
+
+    /** The same in new namespaces that clone3 made: the child is PID 1 of its own PID namespace. */
+    @Test
+    void aDirectChildInNewNamespacesKilledBeforeItsExecMakesStartThrow() throws Exception {
+        assumeTrue(TestSupport.isRoot(), "new namespaces without a user namespace need root");
+        assertKilledBeforeTheExec(new NamespacedProcessBuilder("/bin/true")
+                .unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT));
+    }
+
+    private static void assertKilledBeforeTheExec(NamespacedProcessBuilder b) throws Exception {
         assumeTrue(System.getProperty("os.arch").equals("amd64"), "the filter is written for x86-64");
         Set<String> fds = TestSupport.openFds();
         CompletableFuture<Throwable> result = new CompletableFuture<>();
@@ -43,8 +55,7 @@ class DirectSpawnDeathTest {
         Thread t = Thread.ofPlatform().name("seccomp-spawner").start(() -> {
             try {
                 installKillOnCloseRangeCloexec();
-                result.complete(assertThrows(IOException.class, () -> new NamespacedProcessBuilder("/bin/true")
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start()));
+                result.complete(assertThrows(IOException.class, () -> b.redirectOutput(ProcessBuilder.Redirect.DISCARD).start()));
             } catch (Throwable e) {
                 result.complete(e);
             }

@@ -31,8 +31,11 @@ class InheritDescriptorsTest {
     enum Path_ {
         /** The clone3 child execs the command itself. */
         DIRECT(NamespacedProcessBuilder::new),
-        /** The helper makes the namespace. */
-        HELPER(() -> new NamespacedProcessBuilder().unshare(NamespaceType.UTS)),
+        /** clone3 makes the namespaces, and its child execs the command itself. */
+        NAMESPACED_DIRECT(() -> new NamespacedProcessBuilder().unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID,
+                NamespaceType.MOUNT)),
+        /** The helper makes the namespace (a hostname needs the helper). */
+        HELPER(() -> new NamespacedProcessBuilder().unshare(NamespaceType.UTS).hostname("helper")),
         /** The helper waits for the parent in a sync window and closes its ready pipe. */
         SYNC_WINDOW(() -> new NamespacedProcessBuilder().unshare(NamespaceType.NETWORK).loopback(true)),
         /** The trampoline waits for the id maps before it execs the helper. */
@@ -94,7 +97,7 @@ class InheritDescriptorsTest {
             int fd = fdOf(f);
             // bash: dash redirects only descriptors 0-9.
             Spawned s = Spawned.run(new NamespacedProcessBuilder("bash", "-c", "echo nine >&9; echo " + fd + " >&" + fd + "; " + LIST_FDS)
-                    .unshare(NamespaceType.UTS).inheritDescriptors(true).passFd(fd, 9));
+                    .unshare(NamespaceType.UTS).hostname("helper").inheritDescriptors(true).passFd(fd, 9));
             assertEquals(0, s.exit(), s.err());
             Map<Integer, String> seen = parse(s.out());
             assertEquals(f.toString(), seen.get(9), s.out());
@@ -108,7 +111,7 @@ class InheritDescriptorsTest {
     @Test
     void aCloseOnExecDescriptorPassedUnderAnotherNumberIsNotInheritedUnderItsOwn() throws Exception {
         try (Namespace ns = Namespace.ofProcess(ProcessHandle.current().pid(), NamespaceType.UTS)) {
-            Spawned s = Spawned.sh(new NamespacedProcessBuilder().unshare(NamespaceType.UTS).inheritDescriptors(true).passFd(ns.fd(), 9),
+            Spawned s = Spawned.sh(new NamespacedProcessBuilder().unshare(NamespaceType.UTS).hostname("helper").inheritDescriptors(true).passFd(ns.fd(), 9),
                     LIST_FDS);
             Map<Integer, String> seen = parse(s.out());
             assertEquals(link(ns), seen.get(9), s.out());
@@ -120,7 +123,7 @@ class InheritDescriptorsTest {
     void byDefaultOnlyStdioAndPassedDescriptorsSurvive() throws Exception {
         Path f = Files.createTempFile("linuxns-inherit", ".txt");
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
-            NamespacedProcessBuilder b = new NamespacedProcessBuilder().unshare(NamespaceType.UTS);
+            NamespacedProcessBuilder b = new NamespacedProcessBuilder().unshare(NamespaceType.UTS).hostname("helper");
             assertFalse(b.inheritDescriptors());
             Spawned s = Spawned.sh(b, LIST_FDS);
             assertEquals("", s.out());

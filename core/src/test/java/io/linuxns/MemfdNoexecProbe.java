@@ -7,7 +7,7 @@ package io.linuxns;
 public final class MemfdNoexecProbe {
     public static void main(String[] args) throws Exception {
         try {
-            Process p = new NamespacedProcessBuilder("true").unshare(NamespaceType.UTS).start();
+            Process p = new NamespacedProcessBuilder("true").unshare(NamespaceType.UTS).hostname("probe").start(); // a hostname needs the helper
             System.out.println("started, exit " + p.waitFor());
         } catch (NamespaceException e) {
             System.out.println(e.getMessage());

@@ -41,9 +41,10 @@ class ScratchReuseStressTest {
                     for (int i = 0; i < SPAWNS; i++) {
                         String word = "w" + thread + "_" + i;
                         NamespacedProcessBuilder b = new NamespacedProcessBuilder("/bin/sh", "-c", "test \"$0\" = " + word, word);
-                        switch ((i + thread) % 3) {
+                        switch ((i + thread) % 4) {
                             case 0 -> b.unshare(NamespaceType.USER).mapRootToCurrentUser();
-                            case 1 -> b.unshare(NamespaceType.UTS);
+                            case 1 -> b.unshare(NamespaceType.UTS).hostname(word); // the helper makes it
+                            case 2 -> b.unshare(NamespaceType.UTS, NamespaceType.PID, NamespaceType.MOUNT); // clone3 makes them
                             default -> { }
                         }
                         b.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);

@@ -100,9 +100,11 @@ final class ProgramWriter {
     }
 
     /**
-     * A spawn that needs only its descriptors and its signal mask set up (no working directory,
-     * namespace, credential, mount, init or death signal): the clone3 child execs the command
-     * itself, as the rule allows, and no helper is made. A working directory goes through the
+     * A spawn that needs only its descriptors and its signal mask set up, in the JVM's
+     * namespaces or in new ones that clone3 made ({@link Spawner.Plan#MADE_BY_CLONE}; no
+     * working directory, join, credential, id map, name, mount, init or death signal): the clone3
+     * child execs the command itself, as the rule allows, and no helper is made. In a new mount
+     * namespace it first makes / private, which only it can see. A working directory goes through the
      * helper: a chdir onto a hung mount would hold the origin thread, which every spawn uses. Its handlers were reset by
      * CLONE_CLEAR_SIGHAND, so unblocking right before the exec runs nothing of the JVM's.
      *
@@ -114,6 +116,7 @@ final class ProgramWriter {
     static MemorySegment direct(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
         ProgramWriter w = new ProgramWriter(t, r, plan, fds);
         w.blockSignals();
+        w.propagation();
         // Nothing of the library's lost close-on-exec in this child's table: no descriptor to re-mark.
         w.stdio(fds.stdio(), false);
         MemorySegment unblocked = t.slot();
@@ -412,16 +415,25 @@ final class ProgramWriter {
         }
     }
 
+    /**
+     * In a new mount namespace, the propagation of every mount (private unless asked otherwise):
+     * a copy's mounts stay peers of the host's shared ones, so a mount made inside would appear
+     * outside (DESIGN §3). Only this child is in the namespace, so a direct child may do it in
+     * the JVM's memory: it changes no credential and nothing anyone else can see.
+     */
+    private void propagation() {
+        if (!plan.newMountNamespace || r.filesystem().propagation() == Propagation.UNCHANGED) return;
+        int prop = switch (r.filesystem().propagation()) {
+            case PRIVATE -> LinuxNs.MS_PRIVATE();
+            case SLAVE -> LinuxNs.MS_SLAVE();
+            case SHARED -> LinuxNs.MS_SHARED();
+            case UNCHANGED -> 0;
+        };
+        mount("make / " + r.filesystem().propagation().name().toLowerCase(), null, "/", null, LinuxNs.MS_REC() | prop, null);
+    }
+
     private void mounts() {
-        if (plan.newMountNamespace && r.filesystem().propagation() != Propagation.UNCHANGED) {
-            int prop = switch (r.filesystem().propagation()) {
-                case PRIVATE -> LinuxNs.MS_PRIVATE();
-                case SLAVE -> LinuxNs.MS_SLAVE();
-                case SHARED -> LinuxNs.MS_SHARED();
-                case UNCHANGED -> 0;
-            };
-            mount("make / " + r.filesystem().propagation().name().toLowerCase(), null, "/", null, LinuxNs.MS_REC() | prop, null);
-        }
+        propagation();
         Path root = r.filesystem().rootfs();
         MemorySegment rootFd = null;
         if (root != null) {

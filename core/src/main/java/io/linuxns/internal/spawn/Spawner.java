@@ -244,6 +244,14 @@ public final class Spawner {
 
     /** What the request implies, decided before any system call. */
     static final class Plan {
+        /**
+         * The new namespaces a direct spawn may ask for: clone3 makes them in microseconds
+         * (a network namespace takes milliseconds, so the helper makes that one off the cloning
+         * thread; a user namespace needs the id maps before the exec; a time namespace would
+         * freeze its offsets), and nobody but the child is in them until its exec.
+         */
+        static final Set<NamespaceType> MADE_BY_CLONE = java.util.Collections.unmodifiableSet(EnumSet.of(NamespaceType.UTS,
+                NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT, NamespaceType.CGROUP));
         /** For clone3: only namespaces that must exist before the helper's exec (user, PID), and CLONE_VFORK. */
         long cloneFlags;
         /** The clone3 child waits on the sync pipe for the id maps before it execs the helper. */
@@ -251,8 +259,10 @@ public final class Spawner {
         /** The helper tells the parent it is ready and waits on the sync pipe (time offsets, loopback, setups). */
         boolean helperSync;
         /**
-         * Nothing but descriptors to set up: the clone3 child execs the command itself, with no helper (nothing it does touches a namespace, a credential or the
-         * JVM's memory), and clone3 resets its signal handlers (CLONE_CLEAR_SIGHAND).
+         * Nothing but descriptors to set up, and at most new namespaces of {@link #MADE_BY_CLONE}
+         * (made by clone3 itself, with / made private in a new mount namespace): the clone3 child
+         * execs the command itself, with no helper (it joins nothing, changes no credential and
+         * does not outlive the spawn), and clone3 resets its signal handlers (CLONE_CLEAR_SIGHAND).
          */
         boolean direct;
         /** The helper creates the new user namespace: the parent writes the maps in its sync window. */
@@ -354,11 +364,16 @@ public final class Spawner {
             p.mapsInHelperWindow = r.ids().any() && (p.unshareInChild & LinuxNs.CLONE_NEWUSER()) != 0;
             p.helperSync = r.namespaces().loopback() || p.timeNamespace || !r.lifetime().parentSetups().isEmpty() || p.mapsInHelperWindow;
             p.helperSeesParent = (p.cloneFlags & LinuxNs.CLONE_NEWPID()) == 0;
-            // Names, mounts, id maps, loopback and an init all need a namespace, checked above.
-            p.direct = r.namespaces().unshare().isEmpty() && r.namespaces().join().isEmpty() && r.exec().directory() == null
-                    && r.lifetime().deathSignal() <= 0 && r.namespaces().cgroup() == null && r.lifetime().parentSetups().isEmpty()
-                    && !r.credentials().any();
-            if (p.direct) p.cloneFlags |= LinuxNs.CLONE_CLEAR_SIGHAND();
+            // Id maps, loopback and time offsets need a namespace that clone3 does not make here, checked above.
+            p.direct = MADE_BY_CLONE.containsAll(r.namespaces().unshare()) && r.namespaces().join().isEmpty()
+                    && r.exec().directory() == null && r.lifetime().deathSignal() <= 0 && r.namespaces().cgroup() == null
+                    && r.lifetime().parentSetups().isEmpty() && !r.credentials().any() && !r.lifetime().init()
+                    && r.namespaces().hostname() == null && r.namespaces().domainname() == null && !r.filesystem().any();
+            if (p.direct) {
+                // One clone3 makes them all, and the child execs the command itself: no helper's exec.
+                p.cloneFlags = NamespaceType.cloneFlags(r.namespaces().unshare()) | LinuxNs.CLONE_CLEAR_SIGHAND();
+                p.unshareInChild = 0;
+            }
             // Into a cgroup, the child may be frozen at once: without CLONE_VFORK only this spawn waits
             // for it, not the origin thread that every spawn uses.
             if (!p.trampolineWaits && r.namespaces().cgroup() == null) {

@@ -81,6 +81,42 @@ class ProgramOrderTest {
                 "the command, then /bin/sh for it on ENOEXEC");
     }
 
+    /**
+     * New namespaces that clone3 makes, and nothing else to set up: no helper either. The child
+     * makes / private in its new mount namespace, which only it is in, and execs the command.
+     */
+    @Test
+    void namespacesClone3MakesNeedNoHelper() {
+        Request r = request(EnumSet.of(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT, NamespaceType.CGROUP),
+                List.of(), null, List.of(), false, 0, false);
+        Spawner.Plan plan = Spawner.Plan.of(r);
+        assertTrue(plan.direct);
+        long made = io.linuxns.bindings.LinuxNs.CLONE_NEWUTS() | io.linuxns.bindings.LinuxNs.CLONE_NEWIPC()
+                | io.linuxns.bindings.LinuxNs.CLONE_NEWPID() | io.linuxns.bindings.LinuxNs.CLONE_NEWNS()
+                | io.linuxns.bindings.LinuxNs.CLONE_NEWCGROUP();
+        assertEquals(made | io.linuxns.bindings.LinuxNs.CLONE_VFORK() | io.linuxns.bindings.LinuxNs.CLONE_CLEAR_SIGHAND(), plan.cloneFlags);
+        assertEquals(0, plan.unshareInChild);
+        assertEquals(List.of("rt_sigprocmask", "mount", "close_range", "rt_sigprocmask", "execve", "execve"), calls(r));
+    }
+
+    /** What clone3 cannot make here, or anything set up inside, still goes through the helper. */
+    @Test
+    void otherNamespacesAndAnythingSetUpInsideNeedTheHelper() {
+        long euid = io.linuxns.internal.Native.geteuid();
+        List<Request> helped = List.of(
+                request(EnumSet.of(NamespaceType.UTS, NamespaceType.NETWORK), List.of(), null, List.of(), false, 0, false),
+                request(EnumSet.of(NamespaceType.UTS, NamespaceType.USER), List.of(new IdMapping(0, euid, 1)), null, List.of(), false, 0, false),
+                request(EnumSet.of(NamespaceType.UTS, NamespaceType.TIME), List.of(), null, List.of(), false, 0, false),
+                request(EnumSet.of(NamespaceType.UTS), List.of(), "box", List.of(), false, 0, false),
+                request(EnumSet.of(NamespaceType.MOUNT), List.of(), null, List.of(new Mount.Tmpfs(Path.of("/tmp"), null)), false, 0, false),
+                request(EnumSet.of(NamespaceType.PID), List.of(), null, List.of(), true, 0, false),
+                request(EnumSet.of(NamespaceType.UTS), List.of(), null, List.of(), false, 9, false));
+        for (Request r : helped) {
+            assertTrue(!Spawner.Plan.of(r).direct, r.toString());
+            assertOnlyTrampolineCalls(calls(r));
+        }
+    }
+
     /** A working directory goes through the helper: a chdir onto a hung mount must not hold the origin thread. */
     @Test
     void aWorkingDirectoryNeedsTheHelper() {
