@@ -38,8 +38,11 @@ class InheritDescriptorsTest {
         HELPER(() -> new NamespacedProcessBuilder().unshare(NamespaceType.UTS).hostname("helper")),
         /** The helper waits for the parent in a sync window and closes its ready pipe. */
         SYNC_WINDOW(() -> new NamespacedProcessBuilder().unshare(NamespaceType.NETWORK).loopback(true)),
-        /** The trampoline waits for the id maps before it execs the helper. */
-        TRAMPOLINE_WAITS(() -> new NamespacedProcessBuilder().unshare(NamespaceType.USER).mapRootToCurrentUser()),
+        /** clone3 makes a user namespace, and its child waits for the id maps before it execs the command itself. */
+        DIRECT_AFTER_MAPS(() -> new NamespacedProcessBuilder().unshare(NamespaceType.USER, NamespaceType.MOUNT).mapRootToCurrentUser()),
+        /** The trampoline waits for the id maps before it execs the helper (a hostname needs the helper). */
+        TRAMPOLINE_WAITS(() -> new NamespacedProcessBuilder().unshare(NamespaceType.USER, NamespaceType.UTS).mapRootToCurrentUser()
+                .hostname("helper")),
         /** The command runs under an init, which closes every descriptor itself. */
         INIT(() -> new NamespacedProcessBuilder().unshare(NamespaceType.PID).init(true));
 

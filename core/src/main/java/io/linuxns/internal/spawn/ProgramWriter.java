@@ -127,6 +127,27 @@ final class ProgramWriter {
         return unblocked;
     }
 
+    /**
+     * A direct spawn into a new user namespace ({@link Spawner.Plan#direct} with
+     * {@link Spawner.Plan#trampolineWaits}): no CLONE_VFORK, since the parent writes the id maps
+     * while the child waits, holding none of the JVM's files; then, as {@link #direct}, / made
+     * private in a new mount namespace, stdio, the unblock, the mark on the error pipe
+     * ({@link #tellUnblocked}) and the command's exec, which keeps every capability in the
+     * namespace because the JVM's uid is root there (exec recomputes capabilities).
+     */
+    static void directAfterMaps(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
+        ProgramWriter w = new ProgramWriter(t, r, plan, fds);
+        w.blockSignals();
+        if (!r.streams().inheritDescriptors()) w.closeAllBut(fds.helperNeeds());
+        w.waitForParent("wait for the id maps");
+        w.propagation();
+        // Nothing of the library's lost close-on-exec in this child's table: no descriptor to re-mark.
+        w.stdio(fds.stdio(), false);
+        w.unblockSignals();
+        w.tellUnblocked();
+        w.exec(candidates);
+    }
+
     /** The helper's program: every namespace, credential, mount and init step, then the command's exec. */
     static void helper(ChildProgram h, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
         ProgramWriter w = new ProgramWriter(h, r, plan, fds);

@@ -38,11 +38,11 @@ public final class Spawner {
     public static NamespacedProcess spawn(Request r) throws IOException {
         Plan plan = Plan.of(r); // the rest of the validation, before any system call
         Reaper.start(); // before anything is opened: a failure here leaves nothing to undo
-        if (plan.direct) return DirectSpawn.spawn(r, plan);
+        if (plan.direct && !plan.trampolineWaits) return DirectSpawn.spawn(r, plan);
         byte[] code = ChildRoutine.forCurrentArchitecture().orElseThrow(() -> new UnsupportedOperationException(
                 "NamespacedProcessBuilder has no child program interpreter for " + System.getProperty("os.arch")
                         + " yet (x86_64 only)"));
-        List<String> candidates = Executables.candidates(r, false);
+        List<String> candidates = Executables.candidates(r, plan.direct);
         // The trampoline, its stack and the buffers around the clone: freed (back to the pool) in finally, where the child has exec'd or is dead.
         Scratch scratch = Scratch.take();
         Fds fds = new Fds(scratch);
@@ -70,21 +70,27 @@ public final class Spawner {
 
             ChildProgram helper = null;
             ChildProgram trampoline = new ChildProgram(scratch, 0);
-            for (long capacity = HelperImage.FIRST_CAPACITY; ; capacity *= 4) {
-                image = new HelperImage(code, capacity);
-                try {
-                    helper = new ChildProgram(image.memory(), Steps.HELPER_BASE);
-                    ProgramWriter.helper(helper, r, plan, childFds, candidates);
-                    helper.encode(err[1]);
-                    break;
-                } catch (HelperImage.Full full) {
-                    image.close();
-                    image = null;
+            int imageFd = -1;
+            if (plan.direct) {
+                // In a new user namespace with the JVM's uid as root: the child waits for the maps, then execs the command.
+                ProgramWriter.directAfterMaps(trampoline, r, plan, childFds, candidates);
+            } else {
+                for (long capacity = HelperImage.FIRST_CAPACITY; ; capacity *= 4) {
+                    image = new HelperImage(code, capacity);
+                    try {
+                        helper = new ChildProgram(image.memory(), Steps.HELPER_BASE);
+                        ProgramWriter.helper(helper, r, plan, childFds, candidates);
+                        helper.encode(err[1]);
+                        break;
+                    } catch (HelperImage.Full full) {
+                        image.close();
+                        image = null;
+                    }
                 }
+                if (helper.address() != image.programAddress()) throw new AssertionError("the helper's program must start its page");
+                imageFd = fds.aboveStdio(fds.add(image.seal(plan.helperName())));
+                ProgramWriter.trampoline(trampoline, r, plan, childFds.withImage(imageFd));
             }
-            if (helper.address() != image.programAddress()) throw new AssertionError("the helper's program must start its page");
-            int imageFd = fds.aboveStdio(fds.add(image.seal(plan.helperName())));
-            ProgramWriter.trampoline(trampoline, r, plan, childFds.withImage(imageFd));
             trampoline.encode(err[1]);
             Steps steps = new Steps(trampoline, helper);
 
@@ -94,7 +100,7 @@ public final class Spawner {
             // The child has its own descriptor table (and, with CLONE_VFORK, has exec'd the helper already).
             fds.closeChildSide(stdio.childEnds());
             fds.close(err[1]);
-            fds.close(imageFd);
+            if (imageFd >= 0) fds.close(imageFd);
             if (sync != null) fds.close(sync[0]);
             if (ready != null) fds.close(ready[1]);
             if (cgroupFd >= 0) fds.close(cgroupFd);
@@ -260,9 +266,12 @@ public final class Spawner {
         boolean helperSync;
         /**
          * Nothing but descriptors to set up, and at most new namespaces of {@link #MADE_BY_CLONE}
-         * (made by clone3 itself, with / made private in a new mount namespace): the clone3 child
-         * execs the command itself, with no helper (it joins nothing, changes no credential and
-         * does not outlive the spawn), and clone3 resets its signal handlers (CLONE_CLEAR_SIGHAND).
+         * (made by clone3 itself, with / made private in a new mount namespace), and a new user
+         * namespace whose maps make the JVM's uid root inside: the clone3 child execs the command
+         * itself, with no helper (it joins nothing, changes no credential and does not outlive the
+         * spawn), and clone3 resets its signal handlers (CLONE_CLEAR_SIGHAND). With a user
+         * namespace ({@link #trampolineWaits}) it waits for the maps first and reports on the error
+         * pipe ({@code Spawner.spawn}); otherwise it is a CLONE_VFORK child ({@link DirectSpawn}).
          */
         boolean direct;
         /** The helper creates the new user namespace: the parent writes the maps in its sync window. */
@@ -364,8 +373,14 @@ public final class Spawner {
             p.mapsInHelperWindow = r.ids().any() && (p.unshareInChild & LinuxNs.CLONE_NEWUSER()) != 0;
             p.helperSync = r.namespaces().loopback() || p.timeNamespace || !r.lifetime().parentSetups().isEmpty() || p.mapsInHelperWindow;
             p.helperSeesParent = (p.cloneFlags & LinuxNs.CLONE_NEWPID()) == 0;
-            // Id maps, loopback and time offsets need a namespace that clone3 does not make here, checked above.
-            p.direct = MADE_BY_CLONE.containsAll(r.namespaces().unshare()) && r.namespaces().join().isEmpty()
+            // Loopback and time offsets need a namespace that clone3 does not make here, checked above;
+            // id maps a new user namespace, which clone3 makes when the JVM's uid is root inside.
+            Set<NamespaceType> made = MADE_BY_CLONE;
+            if (newUser && p.trampolineWaits) {
+                made = EnumSet.copyOf(MADE_BY_CLONE);
+                made.add(NamespaceType.USER);
+            }
+            p.direct = made.containsAll(r.namespaces().unshare()) && r.namespaces().join().isEmpty()
                     && r.exec().directory() == null && r.lifetime().deathSignal() <= 0 && r.namespaces().cgroup() == null
                     && r.lifetime().parentSetups().isEmpty() && !r.credentials().any() && !r.lifetime().init()
                     && r.namespaces().hostname() == null && r.namespaces().domainname() == null && !r.filesystem().any();

@@ -99,13 +99,39 @@ class ProgramOrderTest {
         assertEquals(List.of("rt_sigprocmask", "mount", "close_range", "rt_sigprocmask", "execve", "execve"), calls(r));
     }
 
+    /**
+     * A new user namespace in which the JVM's uid is root: clone3 makes it with the rest, and its
+     * child, without CLONE_VFORK, closes what it does not need, waits for the id maps, makes /
+     * private, marks the error pipe and execs the command, which keeps its capabilities there.
+     */
+    @Test
+    void aUserNamespaceWithTheJvmAsRootInsideNeedsNoHelperEither() {
+        long euid = io.linuxns.internal.Native.geteuid();
+        Request r = request(EnumSet.of(NamespaceType.USER, NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT),
+                List.of(new IdMapping(0, euid, 1)), null, List.of(), false, 0, false);
+        Spawner.Plan plan = Spawner.Plan.of(r);
+        assertTrue(plan.direct && plan.trampolineWaits);
+        assertEquals(0, plan.cloneFlags & io.linuxns.bindings.LinuxNs.CLONE_VFORK(), "the parent writes the maps while the child waits");
+        assertEquals(io.linuxns.bindings.LinuxNs.CLONE_NEWUSER(), plan.cloneFlags & io.linuxns.bindings.LinuxNs.CLONE_NEWUSER());
+        ProgramWriter.ChildFds fds = new ProgramWriter.ChildFds(10, 11, -1,
+                new Stdio(new int[] {-1, -1, -1}, new int[] {-1, -1, -1}, false), Map.of(), Map.of(), -1);
+        try (Arena scratch = Arena.ofConfined()) {
+            ChildProgram t = new ChildProgram(scratch, 0);
+            ProgramWriter.directAfterMaps(t, r, plan, fds, List.of("/bin/true"));
+            List<String> calls = new ArrayList<>();
+            for (int i = 0; i < t.size(); i++) calls.add(name(t.step(i)));
+            assertEquals(List.of("rt_sigprocmask", "close_range", "close_range", "read", "mount", "close_range", "rt_sigprocmask", "write",
+                    "execve", "execve"), calls, "gaps closed around the error and sync pipes, then the wait");
+        }
+    }
+
     /** What clone3 cannot make here, or anything set up inside, still goes through the helper. */
     @Test
     void otherNamespacesAndAnythingSetUpInsideNeedTheHelper() {
         long euid = io.linuxns.internal.Native.geteuid();
         List<Request> helped = List.of(
                 request(EnumSet.of(NamespaceType.UTS, NamespaceType.NETWORK), List.of(), null, List.of(), false, 0, false),
-                request(EnumSet.of(NamespaceType.UTS, NamespaceType.USER), List.of(new IdMapping(0, euid, 1)), null, List.of(), false, 0, false),
+                request(EnumSet.of(NamespaceType.UTS, NamespaceType.USER), List.of(new IdMapping(1000, euid, 1)), null, List.of(), false, 0, false),
                 request(EnumSet.of(NamespaceType.UTS, NamespaceType.TIME), List.of(), null, List.of(), false, 0, false),
                 request(EnumSet.of(NamespaceType.UTS), List.of(), "box", List.of(), false, 0, false),
                 request(EnumSet.of(NamespaceType.MOUNT), List.of(), null, List.of(new Mount.Tmpfs(Path.of("/tmp"), null)), false, 0, false),

@@ -135,6 +135,7 @@ class SealedImagesTest {
         for (boolean inherit : new boolean[] {false, true}) {
             for (int i = 0; i < 3; i++) {
                 Process p = new NamespacedProcessBuilder("/bin/sh", "-c", list).unshare(NamespaceType.UTS).mapRootToCurrentUser()
+                        .hostname("sealed") // a hostname needs the helper
                         .inheritDescriptors(inherit).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertEquals(0, p.waitFor(), out);
