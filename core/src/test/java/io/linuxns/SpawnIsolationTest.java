@@ -318,6 +318,38 @@ class SpawnIsolationTest {
         }
     }
 
+    /**
+     * The direct paths' children share the JVM's memory until the command's exec: when start()
+     * has returned, the command's /proc/PID/maps names nothing of the JVM, in the JVM's
+     * namespaces, in new ones clone3 made, and in a new user namespace (the child waited for its
+     * maps without CLONE_VFORK).
+     */
+    @Test
+    void aDirectlySpawnedCommandMapsNothingOfTheJvmOnceStartReturns() throws Exception {
+        String javaHome = Path.of(System.getProperty("java.home")).toRealPath().toString();
+        List<NamespacedProcessBuilder> builders = new ArrayList<>(List.of(new NamespacedProcessBuilder("sleep", "60"),
+                new NamespacedProcessBuilder("sleep", "60").unshare(NamespaceType.USER, NamespaceType.PID, NamespaceType.MOUNT)
+                        .mapRootToCurrentUser()));
+        if (TestSupport.isRoot()) {
+            builders.add(new NamespacedProcessBuilder("sleep", "60").unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID,
+                    NamespaceType.MOUNT));
+        }
+        for (int i = 0; i < builders.size(); i++) {
+            Process p = builders.get(i).start();
+            try {
+                // Read at once: a child still sharing the JVM's memory would show the JVM's mappings here.
+                String maps = Files.readString(Path.of("/proc/" + p.pid() + "/maps"));
+                assertFalse(maps.isBlank());
+                List<String> jvm = jvmMappings(maps.lines().toList(), javaHome);
+                assertTrue(jvm.isEmpty(), "spawn " + i + ": the command maps the JVM: " + jvm);
+            } finally {
+                p.destroyForcibly().waitFor();
+                p.getInputStream().close();
+                p.getOutputStream().close();
+            }
+        }
+    }
+
     // ---- helpers -----------------------------------------------------------------------------
 
     /** {@return the lines of a maps file that name libjvm.so or a file under java.home, at most five, and how many} */

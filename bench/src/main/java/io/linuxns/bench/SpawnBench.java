@@ -153,10 +153,12 @@ public class SpawnBench {
     }
 
     /**
-     * linuxns's isolated path in C (limits.c, {@code limit_spawn_helper}): memfd, clone3 with the new
+     * linuxns's helper path in C (limits.c, {@code limit_spawn_helper}): memfd, clone3 with the new
      * PID namespace, execveat of a static helper that unshares UTS+IPC+MNT, makes / private and execs
-     * the command. What the design costs without the JVM: the gap to {@link #cUtsIpcPidMnt} is the
-     * helper's, the gap from here to {@link #namespacedUtsIpcPidMnt} the Java side's.
+     * the command. What a spawn that sets something up inside (a hostname, mounts, a join) costs
+     * without the JVM: the gap to {@link #cUtsIpcPidMnt} is the helper's exec. A spawn of only
+     * these four namespaces no longer takes it (docs/spawn.md, "The three tasks"): this is the
+     * cost that saves.
      */
     @Benchmark
     public void cHelperUtsIpcPidMnt() {

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Spawns per second from four threads at once, each starting {@code /bin/true} and waiting for
  * it (stdin, stdout and stderr inherited on every side, as {@link SpawnBench}'s): {@link NamespacedProcessBuilder} with no new namespace and
  * with UTS+IPC+PID+MNT, against the C limit ({@link CLimits}) from the same four threads (and,
- * for the namespaced spawn, the C replay of its isolated path), and plain {@code ProcessBuilder}. JMH sums the four threads' operations.
+ * for the namespaced spawn, the C replay of the helper path), and plain {@code ProcessBuilder}. JMH sums the four threads' operations.
  *
  * <p>Four threads on a 2-CPU machine: a spawn sleeps most of its time (in the vfork wait and
  * in {@code waitpid}), so four keep both CPUs busy, and anything every spawn passes through (a
@@ -114,10 +114,10 @@ public class ThroughputBench {
     }
 
     /**
-     * The C replay of linuxns's isolated path ({@link SpawnBench#cHelperUtsIpcPidMnt}) from the
-     * same four threads: the rate the design itself allows (a memfd, an exec of a static helper
-     * in its own address space, its unshare), which bounds {@link #namespacedUtsIpcPidMnt} below
-     * the C limit whatever the Java side does.
+     * The C replay of linuxns's helper path ({@link SpawnBench#cHelperUtsIpcPidMnt}) from the
+     * same four threads: the rate a spawn through the helper allows (a memfd, an exec of a static
+     * helper in its own address space, its unshare); {@link #namespacedUtsIpcPidMnt} no longer
+     * takes that path.
      */
     @Benchmark
     public void cHelperUtsIpcPidMnt() {

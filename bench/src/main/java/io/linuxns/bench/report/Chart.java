@@ -28,7 +28,7 @@ final class Chart {
     enum Series {
         C("C limit", "#222222"),
         /** C doing what linuxns's children do (an exec of a memfd helper that makes the namespaces): the isolation design's own floor. */
-        C_HELPER("C, linuxns's isolated path", "#56b4e9"),
+        C_HELPER("C, through a helper's exec", "#56b4e9"),
         LINUXNS("linuxns", "#0072b2"),
         RAW_FFM("raw FFM handle", "#999999"),
         JNA("JNA", "#009e73"),
