@@ -17,7 +17,6 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.TimeUnit;
@@ -61,22 +60,15 @@ public class SpawnBench {
     private MemorySegment truePath;
 
     /**
-     * Spawns before the measurement, in the fork's setup: a JVM needs thousands of spawns before
-     * C2 has compiled the spawn path (docs/spawn.md, "Where the namespaced spawn's time goes":
-     * the namespaced path's first 500 cost 2-12 ms of JVM CPU each), far more than the spawn
-     * profile's warm-up iterations make; the first spawns of a JVM are FirstSpawnsBench's. At most
-     * {@code bench.spawnWarmup} spawns (default 10000) or {@code bench.spawnWarmupSeconds} (default 10):
-     * C2 still took 100-400 µs per plain spawn between spawns 2,000 and 10,000 (docs/spawn.md,
-     * "Third round"), on the second of two CPUs, so a shorter warm-up measured the JIT, not the
-     * steady state the targets are about.
+     * Spawns before the measurement, in the fork's setup, until the JIT is quiet
+     * ({@link SpawnWarmup}): a JVM needs thousands of spawns before C2 has compiled the spawn
+     * path (docs/spawn.md, "Where the namespaced spawn's time goes"), far more than the spawn
+     * profile's warm-up iterations make; the first spawns of a JVM are FirstSpawnsBench's.
      */
     private void warmUp(BenchmarkParams params) throws Throwable {
         String name = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         if (name.startsWith("c")) return; // the C limits: no JIT in their path
-        MethodHandle benchmark = MethodHandles.lookup().findVirtual(SpawnBench.class, name, MethodType.methodType(void.class));
-        int spawns = Integer.getInteger("bench.spawnWarmup", 10_000);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Integer.getInteger("bench.spawnWarmupSeconds", 10));
-        for (int i = 0; i < spawns && System.nanoTime() < deadline; i++) benchmark.invokeExact(this);
+        SpawnWarmup.run(name, this, MethodHandles.lookup().findVirtual(SpawnBench.class, name, MethodType.methodType(void.class)), 1);
     }
 
     @Setup(Level.Trial)

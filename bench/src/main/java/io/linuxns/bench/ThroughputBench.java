@@ -18,11 +18,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Spawns per second from four threads at once, each starting {@code /bin/true} and waiting for
@@ -50,33 +48,20 @@ public class ThroughputBench {
     private MemorySegment truePath;
 
     /**
-     * Spawns before the measurement, from four threads, as {@link SpawnBench} does from one: the
-     * JIT needs thousands of spawns to compile the Java side's path (docs/spawn.md, "Where the
-     * Java side's CPU goes": C2 still took 100 µs and more per spawn at 6,000), and without this
-     * a fork measured mostly its warm-up (one fork's iterations rose from 420 to 1,660 spawns a
-     * second). The C limit has no JIT in its path and skips it. At most {@code bench.throughputWarmup}
-     * spawns in all (default 12000) or {@code bench.spawnWarmupSeconds} (default 10).
+     * Spawns before the measurement, from four threads, until the JIT is quiet
+     * ({@link SpawnWarmup}), as {@link SpawnBench} does from one: a one-thread warm-up left this
+     * measurement deoptimizing the spawn path, and a fixed count ended while C2 was still
+     * compiling it. The C limit has no JIT in its path and skips it.
      */
     private void warmUp(BenchmarkParams params) throws Exception {
         String name = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         if (name.startsWith("c")) return;
-        MethodHandle benchmark = MethodHandles.lookup().findVirtual(ThroughputBench.class, name, MethodType.methodType(void.class));
-        int spawns = Integer.getInteger("bench.throughputWarmup", 12_000) / 4;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Integer.getInteger("bench.spawnWarmupSeconds", 10));
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread[] threads = new Thread[4];
-        for (int t = 0; t < threads.length; t++) {
-            threads[t] = new Thread(() -> {
-                try {
-                    for (int i = 0; i < spawns && System.nanoTime() < deadline && failure.get() == null; i++) benchmark.invokeExact(this);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "throughput-warmup-" + t);
-            threads[t].start();
+        try {
+            SpawnWarmup.run(name, this, MethodHandles.lookup().findVirtual(ThroughputBench.class, name,
+                    MethodType.methodType(void.class)), 4);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
         }
-        for (Thread t : threads) t.join();
-        if (failure.get() != null) throw new IllegalStateException("warm-up of " + name + " failed", failure.get());
     }
 
     @Setup(Level.Trial)

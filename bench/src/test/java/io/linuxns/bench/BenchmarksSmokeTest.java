@@ -48,11 +48,10 @@ class BenchmarksSmokeTest {
                 "the namespace benchmarks need root (CAP_SYS_ADMIN)");
     }
 
-    /** One spawn through SpawnBench's warm-up (its reflective call of the benchmark), and one per thread through ThroughputBench's, not thousands. */
+    /** A few spawns through the warm-up (its reflective call of the benchmark, from one and from four threads), not thousands. */
     @BeforeAll
     static void oneWarmUpSpawn() {
-        System.setProperty("bench.spawnWarmup", "1");
-        System.setProperty("bench.throughputWarmup", "4");
+        System.setProperty("bench.spawnWarmup", "4");
     }
 
     private static ChainedOptionsBuilder smokeOptions() {
