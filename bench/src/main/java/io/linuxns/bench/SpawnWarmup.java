@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * the JIT spent less than {@link #QUIET_PERCENT}% of the window compiling
  * ({@link CompilationMXBean#getTotalCompilationTime()}, summed over compiler threads), after at
  * least {@code bench.spawnWarmupMin} spawns (default 2,000). At most {@code bench.spawnWarmup}
- * spawns (default 60,000) or {@code bench.spawnWarmupSeconds} (default 40). What it did goes to
+ * spawns (default 60,000) or {@code bench.spawnWarmupSeconds} (default 25). What it did goes to
  * stderr, into the run's log.
  */
 final class SpawnWarmup {
@@ -43,7 +43,7 @@ final class SpawnWarmup {
         long maxSpawns = Long.getLong("bench.spawnWarmup", 60_000);
         long minSpawns = Math.min(maxSpawns, Long.getLong("bench.spawnWarmupMin", 2_000));
         long started = System.nanoTime();
-        long deadline = started + TimeUnit.SECONDS.toNanos(Long.getLong("bench.spawnWarmupSeconds", 40));
+        long deadline = started + TimeUnit.SECONDS.toNanos(Long.getLong("bench.spawnWarmupSeconds", 25));
         AtomicLong spawns = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> failure = new AtomicReference<>();
