@@ -34,10 +34,13 @@ import java.util.regex.Pattern;
  *       "Other" holds {@code Unsafe.allocateMemory}, where every FFM arena the library uses
  *       allocates: that is the one checked; the totals also move with the heap, JIT and GC.
  * </ul>
- * Every spawn is one of five kinds, in turn: {@code /bin/true} (the direct path); a user, PID
+ * Every spawn is one of seven kinds, in turn: {@code /bin/true} (the direct path); a user, PID
  * and UTS namespace reading the hostname back; a network namespace with loopback reading
  * {@code /proc/net/dev}; an init with a mount namespace and {@code /proc} mounted; a pipe both ways
- * through {@code cat}. Without root the namespaces are owned by a new user namespace.
+ * through {@code cat}; UTS, IPC, PID and mount namespaces that clone3 makes, with no helper
+ * (a user namespace too without root); a user, PID and mount namespace with root mapped, with
+ * no helper either (the child waits for its maps). Without root the namespaces are owned by a
+ * new user namespace.
  */
 public final class SoakRun {
     private SoakRun() {}
@@ -72,7 +75,7 @@ public final class SoakRun {
             long n = Math.max(1, KIND_COUNT.get(k));
             perKind.append(k == 0 ? "" : " ").append(String.format("%.1f", KIND_NANOS.get(k) / 1e6 / n));
         }
-        out("meanMsPerKind", perKind + " (plain, user+pid+uts, network, init+mount, pipes)");
+        out("meanMsPerKind", perKind + " (plain, user+pid+uts, network, init+mount, pipes, direct-ns, direct-user)");
         for (String f : r.failures.subList(0, Math.min(20, r.failures.size()))) out("failure", f);
         for (String h : r.hangs) out("hang", h);
         if (!r.hangs.isEmpty()) {
@@ -177,7 +180,7 @@ public final class SoakRun {
         return new Result(all, hangs);
     }
 
-    private static final int KINDS = 5;
+    private static final int KINDS = 7;
     /** Time from start() to the output read, per kind: where a long run's time goes. */
     private static final java.util.concurrent.atomic.AtomicLongArray KIND_NANOS = new java.util.concurrent.atomic.AtomicLongArray(KINDS);
     private static final java.util.concurrent.atomic.AtomicLongArray KIND_COUNT = new java.util.concurrent.atomic.AtomicLongArray(KINDS);
@@ -209,6 +212,17 @@ public final class SoakRun {
                         .unshare(NamespaceType.PID, NamespaceType.MOUNT, NamespaceType.IPC).init(true).mountProc();
                 if (!root) b.mapRootToCurrentUser();
                 expected = "linuxns-init\n";
+            }
+            case 5 -> {
+                b = new NamespacedProcessBuilder("/bin/sh", "-c", "test $$ = 1 && echo direct")
+                        .unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT);
+                if (!root) b.mapRootToCurrentUser();
+                expected = "direct\n";
+            }
+            case 6 -> {
+                b = new NamespacedProcessBuilder("/bin/sh", "-c", "test $(id -u) = 0 && test $$ = 1 && echo mapped")
+                        .unshare(NamespaceType.USER, NamespaceType.PID, NamespaceType.MOUNT).mapRootToCurrentUser();
+                expected = "mapped\n";
             }
             default -> {
                 b = new NamespacedProcessBuilder("cat");

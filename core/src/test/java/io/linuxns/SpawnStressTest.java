@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The soak suite: for each collector the JDK has, a JVM of its own runs {@link SoakRun}, spawns
- * of five kinds (plain, user+PID+UTS, network, init+mount, pipes) from two platform and two
+ * of seven kinds (plain, user+PID+UTS, network, init+mount, pipes, and the helperless UTS+IPC+PID+mount
+ * and user+PID+mount) from two platform and two
  * virtual threads while two others churn garbage and call {@code System.gc()}: the load that hangs
  * a child running Java code (docs/design.md §4). It must end with zero failures, zero hangs, no
  * descriptor, child or mount left behind, and no more than {@link #NMT_TOLERANCE_KB} KB more in
