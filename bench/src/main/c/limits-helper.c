@@ -8,7 +8,8 @@
  *   unshare(flags), for a new mount namespace mount(NULL, "/", NULL, MS_REC|MS_PRIVATE),
  *   close_range(3, ~0, CLOSE_RANGE_CLOEXEC), rt_sigprocmask(SIG_SETMASK, {}), execve(command).
  *
- * argv: {"linuxns-spawn", unshare flags (decimal), error pipe write end (decimal), command}.
+ * argv: {"linuxns-spawn", unshare flags (decimal), error pipe write end (decimal), command};
+ * the environment is handed on to the command.
  * A failed step writes nothing (the parent sees EOF and the exit status): it exits 120 + step.
  *
  * Built by CLimits with: gcc -O2 -static -nostdlib -fno-pie -no-pie -fno-stack-protector.
@@ -43,10 +44,10 @@ static __attribute__((noreturn)) void fail(int step) {
 
 __attribute__((used, noreturn)) void helper_main(long *sp) {
     char **argv = (char **)(sp + 1);
+    char **envp = argv + sp[0] + 1; /* the environment follows argv's NULL */
     long flags = number(argv[1]);
     long err = number(argv[2]);
     char *command[] = {argv[3], 0};
-    char *no_env[] = {0};
     unsigned long none = 0;
     sc(SYS_prctl, 15 /* PR_SET_NAME */, (long)"linuxns-spawn", 0, 0, 0);
     if (err > 3 && sc(SYS_close_range, 3, err - 1, 0, 0, 0) < 0) fail(0);
@@ -55,7 +56,7 @@ __attribute__((used, noreturn)) void helper_main(long *sp) {
     if ((flags & CLONE_NEWNS) && sc(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0) < 0) fail(3);
     sc(SYS_close_range, 3, ~0U, 1U << 2 /* CLOSE_RANGE_CLOEXEC */, 0, 0);
     sc(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&none, 0, 8, 0);
-    sc(SYS_execve, (long)command[0], (long)command, (long)no_env, 0, 0);
+    sc(SYS_execve, (long)command[0], (long)command, (long)envp, 0, 0);
     fail(7);
 }
 
