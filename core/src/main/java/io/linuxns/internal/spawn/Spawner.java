@@ -258,9 +258,12 @@ public final class Spawner {
          */
         static final Set<NamespaceType> MADE_BY_CLONE = java.util.Collections.unmodifiableSet(EnumSet.of(NamespaceType.UTS,
                 NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT, NamespaceType.CGROUP));
-        /** For clone3: only namespaces that must exist before the helper's exec (user, PID), and CLONE_VFORK. */
+        /**
+         * For clone3: only namespaces that must exist before the helper's exec (user, PID), and
+         * CLONE_VFORK; on a {@link #direct} plan every new namespace, and CLONE_CLEAR_SIGHAND.
+         */
         long cloneFlags;
-        /** The clone3 child waits on the sync pipe for the id maps before it execs the helper. */
+        /** The clone3 child waits on the sync pipe for the id maps before its exec (of the helper, or of the command on a {@link #direct} plan). */
         boolean trampolineWaits;
         /** The helper tells the parent it is ready and waits on the sync pipe (time offsets, loopback, setups). */
         boolean helperSync;
