@@ -47,6 +47,18 @@ class DirectSpawnDeathTest {
                 .unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT));
     }
 
+    /**
+     * The same in a new user namespace, where the child waits for its maps without CLONE_VFORK
+     * and tells its unblock on the error pipe (ProgramWriter.directAfterMaps): killed at the
+     * stdio step, after the wait, before the mark.
+     */
+    @Test
+    void aDirectChildInANewUserNamespaceKilledBeforeItsExecMakesStartThrow() throws Exception {
+        TestSupport.warmUp(); // the reaper's epoll and wake pipe opened before the descriptors are counted
+        assertKilledBeforeTheExec(new NamespacedProcessBuilder("/bin/true").unshare(NamespaceType.USER, NamespaceType.MOUNT)
+                .mapRootToCurrentUser());
+    }
+
     private static void assertKilledBeforeTheExec(NamespacedProcessBuilder b) throws Exception {
         assumeTrue(System.getProperty("os.arch").equals("amd64"), "the filter is written for x86-64");
         Set<String> fds = TestSupport.openFds();
