@@ -37,11 +37,21 @@ final class ProgramWriter {
     /** The shell that runs a file without "#!", as in the JDK's childproc.c and glibc's execvp. */
     private static final String SHELL = "/bin/sh";
 
-    /** The descriptors the children use, as numbered in the parent (the children inherit the numbers). */
+    /**
+     * The descriptors the children use, as numbered in the parent (the children inherit the
+     * numbers), and the parent's own ends of the error, sync and ready pipes, which a child that
+     * waits must not hold (it would keep its own wait from ever seeing EOF).
+     */
     record ChildFds(int error, int syncRead, int readyWrite, Stdio stdio, Map<Integer, Integer> passFds,
-                    Map<Namespace, Integer> joinFds, int image) {
+                    Map<Namespace, Integer> joinFds, int image, int[] parentEnds) {
+        /** Without parent ends to close: a child that never waits, or a test's. */
+        ChildFds(int error, int syncRead, int readyWrite, Stdio stdio, Map<Integer, Integer> passFds,
+                 Map<Namespace, Integer> joinFds, int image) {
+            this(error, syncRead, readyWrite, stdio, passFds, joinFds, image, new int[0]);
+        }
+
         ChildFds withImage(int fd) {
-            return new ChildFds(error, syncRead, readyWrite, stdio, passFds, joinFds, fd);
+            return new ChildFds(error, syncRead, readyWrite, stdio, passFds, joinFds, fd, parentEnds);
         }
 
         /** Those above stderr that the helper needs: the trampoline keeps them across its exec, the helper closes all others. */
@@ -89,12 +99,9 @@ final class ProgramWriter {
         if (plan.trampolineWaits) {
             // While it waits it must hold none of the JVM's files, nor other spawns' pipes; those
             // the caller asked the command to inherit it holds, and other spawns' pipes are close-on-exec.
-            if (!r.streams().inheritDescriptors()) {
-                java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(needs);
-                keep.add(fds.image());
-                w.closeAllBut(keep);
-            }
-            w.waitForParent("wait for the id maps");
+            java.util.SortedSet<Integer> keep = new java.util.TreeSet<>(needs);
+            keep.add(fds.image());
+            w.waitForMaps(keep);
         }
         w.execHelper();
     }
@@ -138,8 +145,7 @@ final class ProgramWriter {
     static void directAfterMaps(ChildProgram t, Request r, Spawner.Plan plan, ChildFds fds, List<String> candidates) {
         ProgramWriter w = new ProgramWriter(t, r, plan, fds);
         w.blockSignals();
-        if (!r.streams().inheritDescriptors()) w.closeAllBut(fds.helperNeeds());
-        w.waitForParent("wait for the id maps");
+        w.waitForMaps(fds.helperNeeds());
         w.propagation();
         // Nothing of the library's lost close-on-exec in this child's table: no descriptor to re-mark.
         w.stdio(fds.stdio(), false);
@@ -254,6 +260,29 @@ final class ProgramWriter {
             from = fd + 1L;
         }
         closeRange(from, 0xFFFF_FFFFL);
+    }
+
+    /**
+     * The wait for the id maps of a child that shares the JVM's memory, which must not outlive
+     * the JVM: it closes every descriptor but {@code keep} (with {@code inheritDescriptors(true)}
+     * only the parent's ends of its own pipes), so that the JVM's death is EOF on the sync pipe;
+     * and since another spawn's child that inherits descriptors may hold a copy of that pipe's
+     * write end too, it also dies with the cloning thread while it waits (a caller's thread is
+     * inside start() meanwhile, an origin thread never ends), checked as the helper checks its
+     * death signal. The signal is taken off again before the exec: it would reach the command.
+     */
+    private void waitForMaps(java.util.SortedSet<Integer> keep) {
+        if (!r.streams().inheritDescriptors()) {
+            closeAllBut(keep);
+        } else {
+            for (int fd : fds.parentEnds()) {
+                if (fd >= 0) p.syscall("close the parent's end of a pipe", "close(" + fd + ")", 0, LinuxNs.SYS_close(), fd);
+            }
+        }
+        deathSignal(LinuxNs.SIGKILL(), (plan.cloneFlags & LinuxNs.CLONE_NEWPID()) == 0 ? ProcessHandle.current().pid() : -1);
+        waitForParent("wait for the id maps");
+        p.syscall("stop dying with the parent", "prctl(PR_SET_PDEATHSIG, 0)", 0, LinuxNs.SYS_prctl(), LinuxNs.PR_SET_PDEATHSIG(), 0);
+        armedSignal = 0;
     }
 
     /** {@code close_range(3, ~0, CLOSE_RANGE_CLOEXEC)}: sets bits in this child's own table, closes nothing yet. */

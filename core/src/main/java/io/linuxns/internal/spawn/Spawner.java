@@ -66,7 +66,8 @@ public final class Spawner {
             for (Namespace ns : r.namespaces().join()) joinFds.put(ns, fds.add(Native.dupCloexecAtLeast(ns.fd(), 3)));
             Map<Integer, Integer> passFds = clearOfPassedNumbers(r.streams().passFds(), err, fds);
             ProgramWriter.ChildFds childFds = new ProgramWriter.ChildFds(err[1], sync == null ? -1 : sync[0],
-                    ready == null ? -1 : ready[1], stdio, passFds, joinFds, -1);
+                    ready == null ? -1 : ready[1], stdio, passFds, joinFds, -1,
+                    new int[] {err[0], sync == null ? -1 : sync[1], ready == null ? -1 : ready[0]});
 
             ChildProgram helper = null;
             ChildProgram trampoline = new ChildProgram(scratch, 0);

@@ -25,8 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * helper's steps follow docs/spawn.md.
  */
 class ProgramOrderTest {
-    /** What the clone3 child, which shares the JVM's memory, may call: its mask, its descriptor table, a pipe, the exec. */
-    private static final Set<String> TRAMPOLINE_CALLS = Set.of("rt_sigprocmask", "fcntl", "close_range", "read", "execveat");
+    /**
+     * What the clone3 child, which shares the JVM's memory, may call: its mask, its descriptor
+     * table, a pipe, its death signal while it waits on that pipe (and the checks that the parent is
+     * still there), the exec.
+     */
+    private static final Set<String> TRAMPOLINE_CALLS = Set.of("rt_sigprocmask", "fcntl", "close_range", "close", "read", "prctl",
+            "getppid", "poll", "execveat");
 
     private static Request request(Set<NamespaceType> unshare, List<IdMapping> uidMap, String hostname, List<Mount> mounts,
                                    boolean init, int deathSignal, boolean loopback) {
@@ -120,8 +125,9 @@ class ProgramOrderTest {
             ProgramWriter.directAfterMaps(t, r, plan, fds, List.of("/bin/true"));
             List<String> calls = new ArrayList<>();
             for (int i = 0; i < t.size(); i++) calls.add(name(t.step(i)));
-            assertEquals(List.of("rt_sigprocmask", "close_range", "close_range", "read", "mount", "close_range", "rt_sigprocmask", "write",
-                    "execve", "execve"), calls, "gaps closed around the error and sync pipes, then the wait");
+            assertEquals(List.of("rt_sigprocmask", "close_range", "close_range", "prctl", "poll", "read", "prctl", "mount", "close_range",
+                    "rt_sigprocmask", "write", "execve", "execve"), calls,
+                    "gaps closed around the error and sync pipes, then the wait under a death signal, taken off before the exec");
         }
     }
 
@@ -174,7 +180,8 @@ class ProgramOrderTest {
         List<String> calls = calls(r);
         assertOnlyTrampolineCalls(calls);
         List<String> t = calls.subList(0, calls.indexOf("|"));
-        assertEquals("read", t.get(t.size() - 2), "the trampoline waits for the maps right before its exec: " + t);
+        assertEquals(List.of("read", "prctl", "execveat"), t.subList(t.size() - 3, t.size()),
+                "the trampoline waits for the maps right before its exec, and takes its death signal off: " + t);
         List<String> h = calls.subList(calls.indexOf("|") + 1, calls.size());
         // Slow namespaces in the helper, then the death signal and its checks, the sync window,
         // names and mounts, the init, and the exec.
