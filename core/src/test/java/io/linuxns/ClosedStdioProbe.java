@@ -39,7 +39,8 @@ public final class ClosedStdioProbe {
         free("fileDirect", 0);
         record("fileDirect", run(new NamespacedProcessBuilder("cat").redirectInput(Redirect.from(input.toFile()))));
         free("fileHelper", 0);
-        record("fileHelper", run(new NamespacedProcessBuilder("cat").redirectInput(Redirect.from(input.toFile())).unshare(NamespaceType.UTS)));
+        record("fileHelper", run(new NamespacedProcessBuilder("cat").redirectInput(Redirect.from(input.toFile())).unshare(NamespaceType.UTS)
+                .hostname("closed"))); // a hostname needs the helper
         // stdin from a pipe: its read end is 0.
         free("pipeDirect", 0);
         Process p = new NamespacedProcessBuilder("cat").start();
@@ -67,7 +68,7 @@ public final class ClosedStdioProbe {
             e = dir.resolve(name + ".err");
             NamespacedProcessBuilder b = new NamespacedProcessBuilder("sh", "-c", "echo to stdout; echo to stderr >&2")
                     .redirectInput(Redirect.INHERIT).redirectOutput(Redirect.to(o.toFile())).redirectError(Redirect.to(e.toFile()));
-            if (helper) b.unshare(NamespaceType.UTS);
+            if (helper) b.unshare(NamespaceType.UTS).hostname("closed"); // a hostname needs the helper
             free(name, 0, 1, 2);
             exit = b.start().waitFor();
             record(name, Files.readString(o) + "|" + Files.readString(e) + " rc " + exit);
@@ -78,7 +79,7 @@ public final class ClosedStdioProbe {
             Path fds = dir.resolve(name);
             NamespacedProcessBuilder b = new NamespacedProcessBuilder("sh", "-c",
                     "for f in /proc/$$/fd/*; do readlink $f; done > " + fds + " 2>&1; true").inheritIO();
-            if (helper) b.unshare(NamespaceType.UTS);
+            if (helper) b.unshare(NamespaceType.UTS).hostname("closed"); // a hostname needs the helper
             free(name, 0, 1, 2);
             exit = b.start().waitFor();
             record(name, "pipe held " + Files.readString(fds).contains("pipe:") + " rc " + exit);

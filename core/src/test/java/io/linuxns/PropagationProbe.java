@@ -21,6 +21,30 @@ public final class PropagationProbe {
         report("helper-private", shared, new NamespacedProcessBuilder().unshare(NamespaceType.MOUNT, NamespaceType.UTS).hostname("probe"));
         report("helper-unchanged", shared, new NamespacedProcessBuilder().unshare(NamespaceType.MOUNT, NamespaceType.UTS).hostname("probe")
                 .propagation(Propagation.UNCHANGED));
+        // Owned by a new user namespace, a copy is less privileged: its shared mounts come as
+        // slaves (mount_namespaces(7)), so nothing propagates out either way; what / private
+        // changes is the mount's tag inside, which the command reads.
+        tags("direct-user", shared, new NamespacedProcessBuilder().unshare(NamespaceType.USER, NamespaceType.MOUNT).mapRootToCurrentUser());
+        tags("direct-user-unchanged", shared, new NamespacedProcessBuilder().unshare(NamespaceType.USER, NamespaceType.MOUNT)
+                .mapRootToCurrentUser().propagation(Propagation.UNCHANGED));
+        tags("helper-user", shared, new NamespacedProcessBuilder().unshare(NamespaceType.USER, NamespaceType.MOUNT, NamespaceType.UTS)
+                .mapRootToCurrentUser().hostname("probe"));
+    }
+
+    /** Prints {@code NAME-tags=} and the propagation tags (shared, master) of the mount of {@code shared} as the command sees it, or {@code none}. */
+    private static void tags(String name, Path shared, NamespacedProcessBuilder b) throws Exception {
+        Process p = b.command("cat", "/proc/self/mountinfo").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) throw new AssertionError(name + ": cat exited " + p.exitValue());
+        String tags = null;
+        for (String line : out.lines().toList()) {
+            String[] f = line.split(" ");
+            if (f.length < 7 || !f[4].equals(shared.toString())) continue;
+            StringBuilder t = new StringBuilder();
+            for (int i = 6; i < f.length && !f[i].equals("-"); i++) t.append(t.isEmpty() ? "" : ",").append(f[i].replaceAll(":[0-9]+$", ""));
+            tags = t.isEmpty() ? "none" : t.toString();
+        }
+        System.out.println(name + "-tags=" + (tags == null ? "unseen" : tags));
     }
 
     private static void report(String name, Path shared, NamespacedProcessBuilder b) throws Exception {

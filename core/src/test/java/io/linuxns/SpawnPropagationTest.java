@@ -36,7 +36,8 @@ class SpawnPropagationTest {
                 if (eq > 0) seen.put(line.substring(0, eq), line.substring(eq + 1));
             }
             assertEquals(Map.of("direct-private", "stayed", "direct-namespaces-private", "stayed", "direct-unchanged", "propagated",
-                    "helper-private", "stayed", "helper-unchanged", "propagated"), seen, out);
+                    "helper-private", "stayed", "helper-unchanged", "propagated", "direct-user-tags", "none",
+                    "direct-user-unchanged-tags", "master", "helper-user-tags", "none"), seen, out);
         } finally {
             Files.delete(dir); // the tmpfs was only in the probe's namespace, gone with it
         }

@@ -40,11 +40,17 @@ class SpawnTest {
     @EnumSource(NamespaceType.class)
     void eachTypeGivesTheChildANewNamespace(NamespaceType type) throws Exception {
         String mine = TestSupport.link("/proc/self/ns/" + type.procName());
-        Spawned s = Spawned.run(new NamespacedProcessBuilder("readlink", "/proc/self/ns/" + type.procName()).unshare(type));
-        assertEquals(0, s.exit(), s.err());
-        String theirs = s.out().strip();
-        assertTrue(theirs.startsWith(type.procName() + ":["), theirs);
-        assertNotEquals(mine, theirs, type + " namespace of the child");
+        // As asked (clone3 makes UTS, IPC, PID, mount and cgroup ones itself), and through the
+        // helper (a working directory needs it), which unshares the rest.
+        for (boolean helper : new boolean[] {false, true}) {
+            NamespacedProcessBuilder b = new NamespacedProcessBuilder("readlink", "/proc/self/ns/" + type.procName()).unshare(type);
+            if (helper) b.directory(java.nio.file.Path.of("/"));
+            Spawned s = Spawned.run(b);
+            assertEquals(0, s.exit(), s.err());
+            String theirs = s.out().strip();
+            assertTrue(theirs.startsWith(type.procName() + ":["), theirs);
+            assertNotEquals(mine, theirs, type + " namespace of the child" + (helper ? ", through the helper" : ""));
+        }
     }
 
     @Test

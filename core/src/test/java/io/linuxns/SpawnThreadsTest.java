@@ -127,13 +127,14 @@ class SpawnThreadsTest {
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> all = new ArrayList<>();
         for (int k = 0; k < threads; k++) {
-            boolean virtual = k % 2 == 1, ns = k % 4 >= 2;
+            boolean virtual = k % 2 == 1, ns = k % 4 >= 2, helper = k % 8 >= 4;
             Runnable body = () -> {
                 try {
                     go.await();
                     NamespacedProcessBuilder b = new NamespacedProcessBuilder("/bin/true")
                             .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
                     if (ns) b.unshare(NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT);
+                    if (ns && helper) b.hostname("threads"); // through the helper
                     for (int i = 0; i < each; i++) assertEquals(0, b.start().waitFor());
                 } catch (Throwable t) {
                     failures.add(t);

@@ -32,9 +32,9 @@ class TerminatingSignalTest {
     @Test
     void aCoreDumpingSignalAndSigkillThroughTheHelper() throws Exception {
         // SIGQUIT dumps core (CLD_DUMPED where core dumps are on): still the signal. Through the
-        // helper path (a new UTS namespace) and seen by the reaper (onExit), not waitFor.
+        // helper path (a new UTS namespace with a hostname) and seen by the reaper (onExit), not waitFor.
         NamespacedProcess quit = new NamespacedProcessBuilder("/bin/sh", "-c", "ulimit -c 0; kill -QUIT $$")
-                .unshare(NamespaceType.UTS).mapRootToCurrentUser().start();
+                .unshare(NamespaceType.UTS).hostname("quit").mapRootToCurrentUser().start();
         quit.onExit().get(30, TimeUnit.SECONDS);
         assertEquals(OptionalInt.of(3), quit.terminatingSignal());
         assertEquals(131, quit.exitValue());

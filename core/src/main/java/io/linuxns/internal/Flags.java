@@ -28,6 +28,7 @@ public final class Flags {
         CLONE.put((long) LinuxNs.CLONE_VFORK(), "CLONE_VFORK");
         CLONE.put((long) LinuxNs.CLONE_PIDFD(), "CLONE_PIDFD");
         CLONE.put(LinuxNs.CLONE_INTO_CGROUP(), "CLONE_INTO_CGROUP");
+        CLONE.put(LinuxNs.CLONE_CLEAR_SIGHAND(), "CLONE_CLEAR_SIGHAND");
 
         MOUNT.put((long) LinuxNs.MS_RDONLY(), "MS_RDONLY");
         MOUNT.put((long) LinuxNs.MS_NOSUID(), "MS_NOSUID");
