@@ -18,12 +18,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
- * The libc and system calls linuxns makes, with errno captured by the linker.
+ * The libc and system calls linuxns makes, with the errno of each failure.
  *
- * <p>Every system call goes through one downcall handle, {@code syscall(3)} at the generated
- * binding's symbol address, made with {@code Linker.Option.captureCallState("errno")}: jextract
- * does not generate errno capture, and reading {@code errno} after the call could see a value
- * the JVM wrote in between.
+ * <p>Every system call goes through one downcall handle: {@link RawSyscall}'s machine code,
+ * which returns the kernel's {@code -errno} itself, or where there is none glibc's
+ * {@code syscall(3)} at the generated binding's symbol address made with
+ * {@code Linker.Option.captureCallState("errno")} (reading {@code errno} after the call could
+ * see a value the JVM wrote in between). The other libc functions linked here capture errno so.
  * Each method returns the call's result or throws {@link NamespaceException} naming the call,
  * its arguments and the errno. Methods named {@code raw…} return {@code -errno} instead, for
  * callers that handle some errors themselves.
@@ -35,14 +36,22 @@ public final class Native {
     private Native() {}
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    // A plain offset read, not STATE.varHandle(...) nor byteOffset(path): layout paths spin
-    // method-handle forms at run time, milliseconds of a fresh JVM's first system call (docs/spawn.md).
-    private static final long ERRNO_OFFSET = errnoOffset();
-    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
-    /** One capture buffer per thread, so that hot calls allocate nothing. */
-    private static final ThreadLocal<MemorySegment> CALL_STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STATE));
+
+    /**
+     * errno capture, for the downcalls that are not system calls through {@link Syscall} (and for
+     * those where there is no {@link RawSyscall}); a holder of its own, so that a run that makes
+     * only system calls never sets it up.
+     */
+    private static final class Capture {
+        static final StructLayout STATE = Linker.Option.captureStateLayout();
+        // A plain offset read, not STATE.varHandle(...) nor byteOffset(path): layout paths spin
+        // method-handle forms at run time, milliseconds of a fresh JVM's first system call (docs/spawn.md).
+        static final long ERRNO_OFFSET = errnoOffset();
+        static final Linker.Option OPTION = Linker.Option.captureCallState("errno");
+        /** One capture buffer per thread, so that hot calls allocate nothing. */
+        static final ThreadLocal<MemorySegment> CALL_STATE =
+                ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STATE));
+    }
 
     /**
      * A downcall handle with errno capture. A failure to make it (a descriptor the linker refuses,
@@ -52,7 +61,7 @@ public final class Native {
     static MethodHandle downcall(String name, MemorySegment address, FunctionDescriptor descriptor,
                                  Linker.Option... options) {
         Linker.Option[] all = new Linker.Option[options.length + 1];
-        all[0] = CAPTURE;
+        all[0] = Capture.OPTION;
         System.arraycopy(options, 0, all, 1, options.length);
         try {
             return LINKER.downcallHandle(address, descriptor, all);
@@ -76,29 +85,55 @@ public final class Native {
         return e;
     }
 
-    // One downcall shape for every system call: glibc's syscall(3) with the number and six integer
-    // arguments (pointers passed as their addresses), returning -1 with errno set on failure as
-    // the libc wrappers do. In a fresh JVM each distinct FunctionDescriptor costs milliseconds:
-    // the linker spins a stub class and its method-handle forms, interpreted, and the AOT cache
-    // does not keep them. With one shape the first call pays that once, and any other handle of
-    // that shape (the CLI makes one) is the linker's cached stub (docs/spawn.md, "The first spawn
-    // in a fresh JVM"); an argument register more or less costs nothing at run time. The handle
-    // is a static final, which the JIT folds like any constant.
+    // One downcall shape for every system call: the number and six integer arguments (pointers
+    // passed as their addresses) and a long result. In a fresh JVM each distinct FunctionDescriptor
+    // (with its linker options) costs milliseconds: the linker spins a stub class and its
+    // method-handle forms, interpreted, and the AOT cache does not keep them. With one shape the
+    // first call pays that once, and any other handle of that shape (the CLI makes one) is the
+    // linker's cached stub (docs/spawn.md, "The first spawn in a fresh JVM"); an argument register
+    // more or less costs nothing at run time. The handle is a static final, which the JIT folds
+    // like any constant.
     //
-    // Linked as a function of seven longs, not as the variadic function C declares: glibc's
-    // syscall() is an assembler routine (x86_64 and aarch64 alike) that reads the six argument
-    // registers (the sixth from the stack on x86_64) and nothing else, and a variadic call
-    // passes these integers in the same places; what differs is %al, the count of vector
-    // registers a variadic x86_64 callee may spill, which this one never reads (Clone3 relies on
-    // the same routine). The linker's variadic path spins four bound-method-handle species and
-    // five forms more at the first call (a fresh JVM's CLI run: 24 ms of CPU, 10 ms wall).
+    // The calls go to RawSyscall's few bytes of machine code, which return what the kernel
+    // returns (-errno on failure), so the shape needs no errno capture: that option alone costs
+    // the first link about 10 ms. glibc's syscall(3), linked with the same shape and no options,
+    // maps that code; where there is none (another architecture, or the page could not be
+    // mapped) the calls go to syscall(3) with errno capture instead (CapturedSyscall).
+    //
+    // syscall(3) is linked as a function of seven longs, not as the variadic function C
+    // declares: glibc's syscall() is an assembler routine (x86_64 and aarch64 alike) that reads
+    // the six argument registers (the sixth from the stack on x86_64) and nothing else, and a
+    // variadic call passes these integers in the same places; what differs is %al, the count of
+    // vector registers a variadic x86_64 callee may spill, which this one never reads. The
+    // linker's variadic path spins four bound-method-handle species and five forms more at the
+    // first call (a fresh JVM's CLI run: 24 ms of CPU, 10 ms wall).
     //
     // A pointer argument is the address of a segment that the caller keeps alive across the
     // call: one from a confined arena of the calling thread, the global arena or an mmap; the
     // methods here that take a MemorySegment fence it (Reference.reachabilityFence) for the
     // automatic ones.
-    private static final class Syscall { static final MethodHandle H = downcall("syscall", LinuxNs.syscall.address(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)); }
+    private static final FunctionDescriptor SYSCALL_SHAPE = FunctionDescriptor.of(JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+
+    private static final class Syscall {
+        /** RawSyscall's code: the result or -errno; {@code null} where there is none. */
+        static final MethodHandle RAW;
+        static {
+            MethodHandle libc;
+            try {
+                libc = LINKER.downcallHandle(LinuxNs.syscall.address(), SYSCALL_SHAPE);
+            } catch (RuntimeException e) {
+                throw linkFailure("syscall", e);
+            }
+            RAW = RawSyscall.link(LINKER, SYSCALL_SHAPE, libc);
+        }
+    }
+
+    /** glibc's syscall(3) with errno capture: where {@link Syscall#RAW} is {@code null}. */
+    private static final class CapturedSyscall {
+        static final MethodHandle H = downcall("syscall", LinuxNs.syscall.address(), SYSCALL_SHAPE);
+    }
+
     /** Without errno capture: strerror(3) sets none. Only error messages call it. */
     private static final class Strerror {
         static final MethodHandle H;
@@ -127,9 +162,20 @@ public final class Native {
      * the arguments a call does not take (glibc loads all six registers in any case).
      */
     public static long rawSyscall(long nr, long a, long b, long c, long d, long e, long f) {
+        MethodHandle raw = Syscall.RAW;
+        if (raw == null) return capturedSyscall(nr, a, b, c, d, e, f);
+        try {
+            return (long) raw.invokeExact(nr, a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@link #rawSyscall} through glibc's syscall(3), errno read from the capture state. */
+    static long capturedSyscall(long nr, long a, long b, long c, long d, long e, long f) {
         MemorySegment st = callState();
         try {
-            long r = (long) Syscall.H.invokeExact(st, nr, a, b, c, d, e, f);
+            long r = (long) CapturedSyscall.H.invokeExact(st, nr, a, b, c, d, e, f);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -156,19 +202,19 @@ public final class Native {
 
     private static long errnoOffset() {
         long offset = 0;
-        for (MemoryLayout m : STATE.memberLayouts()) {
+        for (MemoryLayout m : Capture.STATE.memberLayouts()) {
             if (m.name().orElse("").equals("errno")) return offset;
             offset += m.byteSize();
         }
-        throw new IllegalStateException("the linker's capture state has no errno: " + STATE);
+        throw new IllegalStateException("the linker's capture state has no errno: " + Capture.STATE);
     }
 
     public static MemorySegment callState() {
-        return CALL_STATE.get();
+        return Capture.CALL_STATE.get();
     }
 
     public static int errno(MemorySegment state) {
-        return state.get(JAVA_INT, ERRNO_OFFSET);
+        return state.get(JAVA_INT, Capture.ERRNO_OFFSET);
     }
 
     /** Wraps what a downcall can throw besides its result: only linkage or JVM errors. */
