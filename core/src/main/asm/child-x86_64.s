@@ -5,9 +5,9 @@
 # The same bytes run in two places (docs/design.md, "Spawning"):
 #
 # clone_entry: in the clone3(CLONE_VM) child, which shares the JVM's memory. The parent called
-#   glibc's syscall(SYS_clone3, &args, sizeof args, program) with the address of clone_entry
-#   planted at the top of the child's stack; in the child syscall() returns 0 with rdx = program
-#   (its 4th argument) and its `ret` pops clone_entry. The program it gets there is the short
+#   syscall(SYS_clone3, &args, sizeof args, program) (syscall-x86_64.s, or glibc's syscall())
+#   with the address of clone_entry planted at the top of the child's stack; in the child the
+#   routine returns 0 with rdx = program (its 4th argument) and its `ret` pops clone_entry. The program it gets there is the short
 #   trampoline: block signals, clear close-on-exec on what the helper needs, perhaps wait on the
 #   sync pipe, execveat the helper. Nothing else ever runs in the JVM's address space.
 # _start: the entry of the helper, a static ELF written per spawn into a sealed memfd: page 0 of

@@ -23,9 +23,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * signals, clears close-on-exec on the helper's descriptors, perhaps waits for the parent's id
  * maps on a pipe, and calls {@code execveat}.
  *
- * <p>glibc's {@code syscall()} ends with {@code ret}: in the child, which starts on its own
- * stack, that pops the routine's address planted at the top of the stack, with the program
- * pointer (the extra variadic argument, which the kernel ignores) in {@code rdx}. The routine
+ * <p>The system-call routine ({@code RawSyscall}'s, or glibc's {@code syscall()} where there is
+ * none) ends with {@code ret}: in the child, which starts on its own stack, that pops the
+ * routine's address planted at the top of the stack, with the program pointer (the extra
+ * argument, which the kernel ignores) in {@code rdx}. The routine
  * sits on a page mapped read-write, filled, then made read-execute (never both).
  *
  * <p>The call is made on the calling thread when {@link CallerThread} finds it in the
