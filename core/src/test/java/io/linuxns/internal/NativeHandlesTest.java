@@ -35,7 +35,9 @@ class NativeHandlesTest {
                 assertTrue(Modifier.isStatic(f.getModifiers()) && Modifier.isFinal(f.getModifiers()),
                         holder.getSimpleName() + "." + f.getName() + " must be a static final, for the JIT to fold it");
                 f.setAccessible(true);
-                assertNotNull(f.get(null), holder.getSimpleName());
+                // The raw system call exists only where RawSyscall has machine code (x86_64).
+                boolean mayBeAbsent = holder.getSimpleName().equals("Syscall") && RawSyscall.forCurrentArchitecture() == null;
+                if (!mayBeAbsent) assertNotNull(f.get(null), holder.getSimpleName());
                 holders.add(holder.getSimpleName());
             }
         }
