@@ -12,8 +12,9 @@ import java.util.Optional;
  * <p>The message names the call and the arguments that matter, then the errno name and its
  * {@code strerror(3)} text, for example
  * {@code setns(fd=7, CLONE_NEWNET): EPERM (Operation not permitted)}, sometimes followed by
- * what to do about it. {@link #errno()} is the value the kernel returned, captured right after
- * the call ({@code Linker.Option.captureCallState("errno")}); it is 0 when the failure was not
+ * what to do about it. {@link #errno()} is the error number: a system call's result negated
+ * (the kernel returns {@code -errno}), or a libc function's errno captured right after the call
+ * with {@code Linker.Option.captureCallState("errno")}; it is 0 when the failure was not
  * a failing system call.
  */
 public class NamespaceException extends IOException {

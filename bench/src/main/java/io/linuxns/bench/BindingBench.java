@@ -48,7 +48,11 @@ public class BindingBench {
         return LinuxNs.getpid();
     }
 
-    /** What the library's syscall layer does: a handle with {@code captureCallState("errno")}. */
+    /**
+     * A handle with {@code captureCallState("errno")}: what the library's other libc calls do, and
+     * its system calls where it has no raw routine for the architecture (on x86_64 they return
+     * {@code -errno} without capture).
+     */
     @Benchmark
     @Versus(value = {"jnaDirect", "ffmPlain"}, target = 1.0)
     public int ffmCapture() {

@@ -119,6 +119,9 @@ public final class Main implements Runnable {
         }
         // util-linux style: everything from the first operand on is the command and its arguments.
         cl.setStopAtPositional(true);
+        // util-linux reads no @file arguments: a word such as "@x" is the command's own (picocli
+        // would put the file's lines in its place, even after "--").
+        cl.setExpandAtFiles(false);
         OneLineHelp.install(cl);
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static io.linuxns.cli.Cli.exec;
 import static io.linuxns.cli.Cli.linuxns;
@@ -39,6 +40,19 @@ class UnshareIT {
         Result r = linuxns("unshare", "-rmu", "sh", "-c", "hostname y; hostname");
         assertEquals(0, r.exit(), r::toString);
         assertEquals("y", r.line());
+    }
+
+    /** An argument that starts with @ is the command's, as with util-linux, never a file to read (picocli's @file). */
+    @Test
+    void anAtWordIsTheCommandsOwnArgument(@TempDir Path dir) throws Exception {
+        String at = "@" + Files.writeString(dir.resolve("args"), "expanded\n");
+        // The last line has an empty word, which QuickUnshare leaves to picocli too.
+        for (List<String> line : List.of(List.of("unshare", "-r", "echo", at), List.of("unshare", "-r", "--", "echo", at),
+                List.of("unshare", "-r", "sh", "-c", "echo \"[$0]\" \"$1\"", "", at))) {
+            Result r = linuxns(line.toArray(String[]::new));
+            assertEquals(0, r.exit(), r::toString);
+            assertEquals(line.contains("sh") ? "[] " + at : at, r.line(), () -> String.join(" ", line) + ": " + r);
+        }
     }
 
     @Test
