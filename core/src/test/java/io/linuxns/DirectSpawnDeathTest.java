@@ -3,19 +3,9 @@ package io.linuxns;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,9 +20,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * unblocks signals and execs); the child clones on the calling thread and inherits the filter.
  */
 class DirectSpawnDeathTest {
-    private static final int SYS_CLOSE_RANGE = 436, SYS_SECCOMP = 317, PR_SET_NO_NEW_PRIVS = 38;
-    private static final int CLOSE_RANGE_CLOEXEC = 4, SECCOMP_SET_MODE_FILTER = 1;
-    private static final int AUDIT_ARCH_X86_64 = 0xC000003E;
+    private static final int SYS_CLOSE_RANGE = 436, CLOSE_RANGE_CLOEXEC = 4;
 
     @Test
     void aDirectChildKilledBeforeItsExecMakesStartThrow() throws Exception {
@@ -100,39 +88,6 @@ class DirectSpawnDeathTest {
      * {@code arg2} (any, for -1); everything else is allowed.
      */
     static void installKillOn(int nr, int arg2) throws Throwable {
-        Linker linker = Linker.nativeLinker();
-        MethodHandle syscall = linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(1));
-        MethodHandle prctl = linker.downcallHandle(linker.defaultLookup().find("prctl").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
-        assertEquals(0, (int) prctl.invokeExact(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L));
-        // struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}: BPF_LD|W|ABS 0x20, BPF_JMP|JEQ|K 0x15, BPF_RET|K 0x06.
-        short ld = 0x20, jeq = 0x15, ret = 0x06;
-        int allow = 0x7fff0000, killProcess = 0x80000000;
-        boolean anyArg = arg2 == -1;
-        int length = anyArg ? 6 : 8;
-        ByteBuffer prog = ByteBuffer.allocate(length * 8).order(ByteOrder.nativeOrder());
-        insn(prog, ld, 0, 0, 4);                        // arch
-        insn(prog, jeq, 0, length - 3, AUDIT_ARCH_X86_64); // another ABI: allow
-        insn(prog, ld, 0, 0, 0);                        // nr
-        insn(prog, jeq, 0, length - 5, nr);
-        if (!anyArg) {
-            insn(prog, ld, 0, 0, 16 + 2 * 8);           // args[2], low word
-            insn(prog, jeq, 0, 1, arg2);
-        }
-        insn(prog, ret, 0, 0, killProcess);
-        insn(prog, ret, 0, 0, allow);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment filter = arena.allocate(prog.capacity(), 8);
-            filter.copyFrom(MemorySegment.ofArray(prog.array()));
-            MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog {u16 len; struct sock_filter *filter}
-            fprog.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, (short) length);
-            fprog.set(ADDRESS, 8, filter);
-            assertEquals(0L, (long) syscall.invokeExact((long) SYS_SECCOMP, (long) SECCOMP_SET_MODE_FILTER, 0L, fprog));
-        }
-    }
-
-    private static void insn(ByteBuffer b, short code, int jt, int jf, int k) {
-        b.putShort(code).put((byte) jt).put((byte) jf).putInt(k);
+        assertEquals(0L, SeccompFilter.install(nr, arg2, SeccompFilter.SECCOMP_RET_KILL_PROCESS, 0));
     }
 }

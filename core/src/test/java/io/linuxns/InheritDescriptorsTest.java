@@ -68,7 +68,7 @@ class InheritDescriptorsTest {
         Path f = Files.createTempFile("linuxns-inherit", ".txt");
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw");
              Namespace held = Namespace.ofProcess(ProcessHandle.current().pid(), NamespaceType.UTS)) {
-            int fd = fdOf(f);
+            int fd = TestSupport.fdOf(f);
             Map<Integer, String> before = jvmDescriptors();
             Spawned s = Spawned.sh(path.builder.get().inheritDescriptors(true), LIST_FDS);
             Map<Integer, String> after = jvmDescriptors();
@@ -97,7 +97,7 @@ class InheritDescriptorsTest {
     void passedDescriptorsAndRedirectsStillApplyOnTop() throws Exception {
         Path f = Files.createTempFile("linuxns-inherit", ".txt");
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
-            int fd = fdOf(f);
+            int fd = TestSupport.fdOf(f);
             // bash: dash redirects only descriptors 0-9.
             Spawned s = Spawned.run(new NamespacedProcessBuilder("bash", "-c", "echo nine >&9; echo " + fd + " >&" + fd + "; " + LIST_FDS)
                     .unshare(NamespaceType.UTS).hostname("helper").inheritDescriptors(true).passFd(fd, 9));
@@ -143,7 +143,7 @@ class InheritDescriptorsTest {
     void theHelperHoldsNoneOfTheJvmsDescriptorsInItsNamespaces() throws Exception {
         Path f = Files.createTempFile("linuxns-helper-fds", ".txt");
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
-            int fd = fdOf(f);
+            int fd = TestSupport.fdOf(f);
             assertFalse(closeOnExec(fd), "the test needs a descriptor of the JVM's that is not close-on-exec");
             Map<Integer, String> helper = new TreeMap<>();
             NamespacedProcessBuilder b = new NamespacedProcessBuilder("/bin/true").unshare(NamespaceType.UTS).parentSetup(pid -> {
@@ -200,18 +200,5 @@ class InheritDescriptorsTest {
 
     private static String link(Namespace ns) {
         return ns.type().procName() + ":[" + ns.inode() + "]";
-    }
-
-    private static int fdOf(Path file) throws IOException {
-        try (var s = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path p : s.toList()) {
-                try {
-                    if (Files.readSymbolicLink(p).equals(file)) return Integer.parseInt(p.getFileName().toString());
-                } catch (IOException gone) {
-                    // the listing's own descriptor
-                }
-            }
-        }
-        throw new IllegalStateException("not open: " + file);
     }
 }

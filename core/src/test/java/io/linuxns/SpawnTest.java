@@ -346,7 +346,7 @@ class SpawnTest {
     void onlyStdioAndPassedDescriptorsSurviveExec() throws Exception {
         Path f = Files.createTempFile("linuxns-pass", ".txt");
         try (var raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
-            int fd = fdOf(f);
+            int fd = TestSupport.fdOf(f);
             Spawned s = Spawned.sh(new NamespacedProcessBuilder().passFd(fd, 7), "echo passed >&7; ls /proc/self/fd | sort -n | tr '\\n' ' '");
             assertEquals("passed\n", Files.readString(f));
             // 0-2, the passed 7, and the directory ls is reading: nothing of the JVM's.
@@ -382,7 +382,7 @@ class SpawnTest {
         Path a = Files.createTempFile("linuxns-a", ".txt");
         Path b = Files.createTempFile("linuxns-b", ".txt");
         try (var fa = new java.io.RandomAccessFile(a.toFile(), "rw"); var fb = new java.io.RandomAccessFile(b.toFile(), "rw")) {
-            int x = fdOf(a), y = fdOf(b);
+            int x = TestSupport.fdOf(a), y = TestSupport.fdOf(b);
             // x goes to y's number and y to x's: neither source may be overwritten before it is used.
             Spawned s = Spawned.run(new NamespacedProcessBuilder("readlink", "/proc/self/fd/" + y, "/proc/self/fd/" + x)
                     .passFd(x, y).passFd(y, x));
@@ -399,19 +399,6 @@ class SpawnTest {
         String jvmStdout = TestSupport.link("/proc/self/fd/1");
         Spawned s = Spawned.run(new NamespacedProcessBuilder("readlink", "/proc/self/fd/5").passFd(1, 5));
         assertEquals(jvmStdout + "\n", s.out());
-    }
-
-    private static int fdOf(Path file) throws Exception {
-        try (var s = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path p : s.toList()) {
-                try {
-                    if (Files.readSymbolicLink(p).equals(file)) return Integer.parseInt(p.getFileName().toString());
-                } catch (java.io.IOException gone) {
-                    // the listing's own descriptor
-                }
-            }
-        }
-        throw new IllegalStateException("not open: " + file);
     }
 
     @Test

@@ -3,19 +3,13 @@ package io.linuxns;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,10 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * whose child waits for its maps without CLONE_VFORK and tells its exec by EOF on the error pipe.
  */
 class StartWaitsForExecTest {
-    private static final int SYS_IOCTL = 16, SYS_EXECVE = 59, SYS_SECCOMP = 317, PR_SET_NO_NEW_PRIVS = 38;
-    private static final int SECCOMP_SET_MODE_FILTER = 1, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
-    private static final int AUDIT_ARCH_X86_64 = 0xC000003E;
-    private static final int RET_ALLOW = 0x7fff0000, RET_USER_NOTIF = 0x7fc00000;
+    private static final int SYS_IOCTL = 16, SYS_EXECVE = 59;
     /** _IOWR('!', 0, struct seccomp_notif) (80 bytes) and _IOWR('!', 1, struct seccomp_notif_resp) (24 bytes). */
     private static final long NOTIF_RECV = 0xC0502100L, NOTIF_SEND = 0xC0182101L;
     private static final int USER_NOTIF_FLAG_CONTINUE = 1;
@@ -110,14 +101,9 @@ class StartWaitsForExecTest {
         return notif.get(JAVA_LONG, 0);
     }
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    /** syscall(nr, a, b, pointer): glibc's, -1 and errno on failure (only checked for success here). */
-    private static final MethodHandle SYSCALL = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(1));
-
     private static long ioctl(int fd, long request, MemorySegment arg) {
         try {
-            return (long) SYSCALL.invokeExact((long) SYS_IOCTL, (long) fd, request, arg);
+            return (long) SeccompFilter.SYSCALL.invokeExact((long) SYS_IOCTL, (long) fd, request, arg);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -125,7 +111,7 @@ class StartWaitsForExecTest {
 
     private static void close(int fd) {
         try {
-            long ignored = (long) SYSCALL.invokeExact(3L, (long) fd, 0L, MemorySegment.NULL);
+            long ignored = (long) SeccompFilter.SYSCALL.invokeExact(3L, (long) fd, 0L, MemorySegment.NULL);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -133,32 +119,8 @@ class StartWaitsForExecTest {
 
     /** {@code no_new_privs}, then a filter on the calling thread that hands execve to a listener; returns the listener's descriptor. */
     private static int installNotifyOnExecve() throws Throwable {
-        MethodHandle prctl = LINKER.downcallHandle(LINKER.defaultLookup().find("prctl").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
-        assertEquals(0, (int) prctl.invokeExact(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L));
-        // struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}: BPF_LD|W|ABS 0x20, BPF_JMP|JEQ|K 0x15, BPF_RET|K 0x06.
-        short ld = 0x20, jeq = 0x15, ret = 0x06;
-        ByteBuffer prog = ByteBuffer.allocate(6 * 8).order(ByteOrder.nativeOrder());
-        insn(prog, ld, 0, 0, 4);                    // arch
-        insn(prog, jeq, 0, 3, AUDIT_ARCH_X86_64);   // another ABI: allow
-        insn(prog, ld, 0, 0, 0);                    // nr
-        insn(prog, jeq, 0, 1, SYS_EXECVE);
-        insn(prog, ret, 0, 0, RET_USER_NOTIF);
-        insn(prog, ret, 0, 0, RET_ALLOW);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment filter = arena.allocate(prog.capacity(), 8);
-            filter.copyFrom(MemorySegment.ofArray(prog.array()));
-            MemorySegment fprog = arena.allocate(16, 8); // struct sock_fprog {u16 len; struct sock_filter *filter}
-            fprog.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, (short) 6);
-            fprog.set(ADDRESS, 8, filter);
-            long fd = (long) SYSCALL.invokeExact((long) SYS_SECCOMP, (long) SECCOMP_SET_MODE_FILTER, (long) SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                    fprog);
-            assertTrue(fd >= 0, "seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER) failed");
-            return (int) fd;
-        }
-    }
-
-    private static void insn(ByteBuffer b, short code, int jt, int jf, int k) {
-        b.putShort(code).put((byte) jt).put((byte) jf).putInt(k);
+        long fd = SeccompFilter.install(SYS_EXECVE, -1, SeccompFilter.SECCOMP_RET_USER_NOTIF, SeccompFilter.SECCOMP_FILTER_FLAG_NEW_LISTENER);
+        assertTrue(fd >= 0, "seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER) failed");
+        return (int) fd;
     }
 }

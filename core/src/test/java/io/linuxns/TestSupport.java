@@ -5,9 +5,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-/** Small facts about the test process. */
-final class TestSupport {
+/** Small facts about the test process (public for the tests of the internal packages). */
+public final class TestSupport {
     private TestSupport() {}
+
+    /** {@return the number of this JVM's descriptor open on {@code file}} */
+    public static int fdOf(Path file) throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : s.toList()) {
+                try {
+                    if (Files.readSymbolicLink(p).equals(file)) return Integer.parseInt(p.getFileName().toString());
+                } catch (IOException gone) {
+                    // the listing's own descriptor
+                }
+            }
+        }
+        throw new IllegalStateException("not open: " + file);
+    }
 
     static boolean isRoot() {
         return Unprivileged.isRoot();

@@ -4,10 +4,8 @@ import io.linuxns.bindings.LinuxNs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,15 +19,9 @@ class RawSyscallTest {
 
     @Test
     void x86_64BytesMatchTheAssemblySource(@TempDir Path tmp) throws Exception {
-        Path source = Path.of("src/main/asm/syscall-x86_64.s");
-        assertTrue(Files.exists(source), "run from the core module: " + source.toAbsolutePath());
-        io.linuxns.Prerequisites.require(onPath("as") && onPath("objcopy"), "binutils (as, objcopy): to reassemble the raw system call");
-        Path obj = tmp.resolve("syscall.o");
-        Path bin = tmp.resolve("syscall.bin");
-        run("as", "--64", "-o", obj.toString(), source.toString());
-        run("objcopy", "-O", "binary", "-j", ".text", obj.toString(), bin.toString());
-        assertEquals(HexFormat.of().formatHex(Files.readAllBytes(bin)), HexFormat.of().formatHex(RawSyscall.X86_64),
-                "RawSyscall.X86_64 is stale: regenerate it from " + source);
+        Reassembled r = Reassembled.of("syscall-x86_64.s", tmp, "the raw system call");
+        assertEquals(HexFormat.of().formatHex(r.text()), HexFormat.of().formatHex(RawSyscall.X86_64),
+                "RawSyscall.X86_64 is stale: regenerate it from src/main/asm/syscall-x86_64.s");
     }
 
     @Test
@@ -63,18 +55,5 @@ class RawSyscallTest {
         long nr = LinuxNs.SYS_mmap(), prot = LinuxNs.PROT_READ(), flags = LinuxNs.MAP_PRIVATE() | LinuxNs.MAP_ANONYMOUS();
         return raw ? Native.rawSyscall(nr, 0, 4096, prot, flags, -1, offset)
                 : Native.capturedSyscall(nr, 0, 4096, prot, flags, -1, offset);
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) return true;
-        }
-        return false;
-    }
-
-    private static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).inheritIO().start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), String.join(" ", cmd));
     }
 }

@@ -117,7 +117,7 @@ class SealedImagesTest {
         assertTrue(kept > 2, "kept: " + SealedImages.descriptors());
         // Code that closes descriptors it does not own, and opens something else at that number.
         try (var devNull = java.nio.channels.FileChannel.open(Path.of("/dev/null"), StandardOpenOption.WRITE)) {
-            int other = fdOf(Path.of("/dev/null"));
+            int other = io.linuxns.TestSupport.fdOf(Path.of("/dev/null"));
             assertEquals(kept, (int) Native.rawSyscall4(LinuxNs.SYS_dup2(), other, kept, 0, 0));
             Sealed fresh = seal("linuxns-spawn", p);
             assertArrayEquals(p, fresh.program(p.length));
@@ -143,18 +143,5 @@ class SealedImagesTest {
             }
             assertFalse(SealedImages.descriptors().isEmpty(), "the same spawn again: a kept image");
         }
-    }
-
-    private static int fdOf(Path file) throws Exception {
-        try (var s = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path f : s.toList()) {
-                try {
-                    if (Files.readSymbolicLink(f).equals(file)) return Integer.parseInt(f.getFileName().toString());
-                } catch (java.io.IOException gone) {
-                    // the listing's own descriptor
-                }
-            }
-        }
-        throw new IllegalStateException("not open: " + file);
     }
 }
