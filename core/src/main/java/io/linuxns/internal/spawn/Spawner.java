@@ -259,6 +259,9 @@ public final class Spawner {
          */
         static final Set<NamespaceType> MADE_BY_CLONE = java.util.Collections.unmodifiableSet(EnumSet.of(NamespaceType.UTS,
                 NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT, NamespaceType.CGROUP));
+        /** {@link #MADE_BY_CLONE} and a user namespace in which the JVM's uid is root (the child waits for its maps). */
+        private static final Set<NamespaceType> MADE_BY_CLONE_WITH_USER = java.util.Collections.unmodifiableSet(EnumSet.of(
+                NamespaceType.USER, NamespaceType.UTS, NamespaceType.IPC, NamespaceType.PID, NamespaceType.MOUNT, NamespaceType.CGROUP));
         /**
          * For clone3: only namespaces that must exist before the helper's exec (user, PID), and
          * CLONE_VFORK; on a {@link #direct} plan every new namespace, and CLONE_CLEAR_SIGHAND.
@@ -379,11 +382,7 @@ public final class Spawner {
             p.helperSeesParent = (p.cloneFlags & LinuxNs.CLONE_NEWPID()) == 0;
             // Loopback and time offsets need a namespace that clone3 does not make here, checked above;
             // id maps a new user namespace, which clone3 makes when the JVM's uid is root inside.
-            Set<NamespaceType> made = MADE_BY_CLONE;
-            if (newUser && p.trampolineWaits) {
-                made = EnumSet.copyOf(MADE_BY_CLONE);
-                made.add(NamespaceType.USER);
-            }
+            Set<NamespaceType> made = newUser && p.trampolineWaits ? MADE_BY_CLONE_WITH_USER : MADE_BY_CLONE;
             p.direct = made.containsAll(r.namespaces().unshare()) && r.namespaces().join().isEmpty()
                     && r.exec().directory() == null && r.lifetime().deathSignal() <= 0 && r.namespaces().cgroup() == null
                     && r.lifetime().parentSetups().isEmpty() && !r.credentials().any() && !r.lifetime().init()
