@@ -108,11 +108,13 @@ final class SpawnWarmup {
 
     /**
      * The CPU time the JVM's compiler threads have used so far, in ms, or -1 if it cannot be read
-     * (then the warm-up runs to its limits). HotSpot names them {@code C1 CompilerThreadN} and
+     * or no compiler thread is found (then the warm-up runs to its limits, instead of taking a JIT
+     * it cannot see for a quiet one). HotSpot names them {@code C1 CompilerThreadN} and
      * {@code C2 CompilerThreadN}, which the kernel cuts to 15 characters.
      */
     static long compilerCpuMillis() {
         long ticks = 0;
+        boolean found = false;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path task : tasks) {
                 String stat;
@@ -124,6 +126,7 @@ final class SpawnWarmup {
                 int open = stat.indexOf('('), close = stat.lastIndexOf(')');
                 String comm = stat.substring(open + 1, close);
                 if (!comm.startsWith("C1 Compiler") && !comm.startsWith("C2 Compiler")) continue;
+                found = true;
                 // Fields after the comm start with the state (field 3); utime and stime are fields 14 and 15.
                 String[] f = stat.substring(close + 2).split(" ");
                 ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
@@ -131,7 +134,7 @@ final class SpawnWarmup {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
-        return ticks * 1000 / TICKS_PER_SECOND;
+        return found ? ticks * 1000 / TICKS_PER_SECOND : -1;
     }
 
     /** USER_HZ, the unit of proc's times: 100 on every Linux architecture the JDK runs on. */
