@@ -1,5 +1,9 @@
 package io.linuxns.bench;
 
+import io.linuxns.bench.floor.FfmUnshareTrue;
+import io.linuxns.bench.floor.FloorJar;
+import io.linuxns.bench.floor.OneDowncall;
+
 import javax.tools.ToolProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +21,10 @@ import java.util.stream.Stream;
  * The wall time of a command from its spawn to its exit, in a plain loop (not JMH: a command that
  * starts a JVM is measured as a user sees it, once per run, cold caches of the JIT included):
  * {@code ./linuxns unshare -u true}, util-linux {@code unshare -u true}, a JVM running a hello
- * world, and {@code /bin/true} (what the loop itself costs). Each round runs every command once,
+ * world, the two floors of the command on the FFM API (a JVM that makes one downcall, and a
+ * JVM that does the command's work by hand: {@link OneDowncall}, {@link FfmUnshareTrue}, each
+ * from a jar of its own with its own AOT cache and the launcher's flags, {@link FloorJar}) and
+ * {@code /bin/true} (what the loop itself costs). Each round runs every command once,
  * in turn, so that a neighbour's burst of load falls on all of them alike; one untimed round
  * comes first.
  *
@@ -33,7 +40,7 @@ public final class CliStart {
     private CliStart() {}
 
     /** {@code linuxns unshare -u true} through the repository's launcher script. */
-    @Versus({"utilLinuxUnshare", "jvmHello"})
+    @Versus({"utilLinuxUnshare", "jvmHello", "jvmOneDowncall", "jvmFfmUnshareTrue"})
     static List<String> linuxnsUnshare(Path launcher) {
         return List.of(launcher.toString(), "unshare", "-u", "true");
     }
@@ -46,8 +53,19 @@ public final class CliStart {
     /** The JVM running {@code Hello} with its default CDS archive: what any Java command costs. */
     @Versus("utilLinuxUnshare")
     static List<String> jvmHello(Path classes) {
-        String java = ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("no java command"));
-        return List.of(java, "-cp", classes.toString(), "Hello");
+        return List.of(javaCommand(), "-cp", classes.toString(), "Hello");
+    }
+
+    /** {@link OneDowncall}: what any command on the FFM API costs before it does anything. */
+    @Versus("jvmHello")
+    static List<String> jvmOneDowncall(String java, Path dir) throws IOException {
+        return FloorJar.prepare(java, OneDowncall.class, dir);
+    }
+
+    /** {@link FfmUnshareTrue}: {@code unshare -u true} by hand on the FFM API, nothing of the library's. */
+    @Versus("jvmOneDowncall")
+    static List<String> jvmFfmUnshareTrue(String java, Path dir) throws IOException {
+        return FloorJar.prepare(java, FfmUnshareTrue.class, dir);
     }
 
     /** {@code /bin/true}: the floor of this loop (a spawn and a wait). */
@@ -69,6 +87,8 @@ public final class CliStart {
             commands.put("linuxnsUnshare", linuxnsUnshare(launcher));
             commands.put("utilLinuxUnshare", utilLinuxUnshare());
             commands.put("jvmHello", jvmHello(hello));
+            commands.put("jvmOneDowncall", jvmOneDowncall(javaCommand(), hello));
+            commands.put("jvmFfmUnshareTrue", jvmFfmUnshareTrue(javaCommand(), hello));
             commands.put("binTrue", binTrue());
             Map<String, List<Double>> times = new LinkedHashMap<>();
             for (String name : commands.keySet()) times.put(name, new ArrayList<>());
@@ -81,9 +101,9 @@ public final class CliStart {
             Files.writeString(Path.of(args[2]), json(times));
             for (Map.Entry<String, List<Double>> e : times.entrySet()) {
                 List<Double> sorted = e.getValue().stream().sorted().toList();
-                System.out.printf(Locale.ROOT, "CliStart %-17s median %8.1f ms  (min %.1f, max %.1f, %d runs): %s%n", e.getKey(),
+                System.out.printf(Locale.ROOT, "CliStart %-18s median %8.1f ms  (min %.1f, max %.1f, %d runs): %s%n", e.getKey(),
                         median(sorted), sorted.get(0), sorted.get(sorted.size() - 1), sorted.size(),
-                        String.join(" ", commands.get(e.getKey())).replace(hello.toString(), "HELLO").replace(launcher.toString(), "./linuxns"));
+                        String.join(" ", commands.get(e.getKey())).replace(hello.toString(), "DIR").replace(launcher.toString(), "./linuxns").replace(javaCommand(), "java"));
             }
         } finally {
             try (Stream<Path> all = Files.walk(hello)) {
@@ -98,6 +118,10 @@ public final class CliStart {
         long t1 = System.nanoTime();
         if (status != 0) throw new IllegalStateException(command + " ended with wait status " + status);
         return (t1 - t0) / 1e6;
+    }
+
+    private static String javaCommand() {
+        return ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("no java command"));
     }
 
     private static void compileHello(Path dir) throws IOException {

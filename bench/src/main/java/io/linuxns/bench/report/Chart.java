@@ -34,7 +34,10 @@ final class Chart {
         JNA("JNA", "#009e73"),
         PROCESS_BUILDER("ProcessBuilder", "#e69f00"),
         PB_UNSHARE("ProcessBuilder + util-linux unshare", "#d55e00"),
-        JVM("JVM hello world", "#cc79a7");
+        JVM("JVM hello world", "#cc79a7"),
+        /** The floors of a command on the FFM API (bench's floor package): what the JVM alone costs. */
+        JVM_DOWNCALL("JVM + one FFM downcall", "#f0e442"),
+        JVM_FFM_UNSHARE("JVM + raw FFM unshare + spawn", "#8c6d00");
 
         final String label;
         final String colour;
@@ -104,7 +107,8 @@ final class Chart {
                     bar(Series.PB_UNSHARE, "CreateBench.unshareCommand", "type=NETWORK"))),
             new Group("CLI start: \"unshare -u true\", wall time (C limit: util-linux unshare)", List.of(
                     bar(Series.C, "CliStart.utilLinuxUnshare"), bar(Series.LINUXNS, "CliStart.linuxnsUnshare"),
-                    bar(Series.JVM, "CliStart.jvmHello"))));
+                    bar(Series.JVM, "CliStart.jvmHello"), bar(Series.JVM_DOWNCALL, "CliStart.jvmOneDowncall"),
+                    bar(Series.JVM_FFM_UNSHARE, "CliStart.jvmFfmUnshareTrue"))));
 
     /** A bar's figures in microseconds of time per operation: median, fastest, slowest. */
     record Micros(double median, double low, double high) {}
