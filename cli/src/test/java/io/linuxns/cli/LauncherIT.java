@@ -186,4 +186,25 @@ class LauncherIT {
                     "no copy of the jar is left");
         }
     }
+
+    /**
+     * A run ends through {@code Runtime.halt} (Main.exit, as the launcher asks with
+     * {@code -Dlinuxns.cli.halt=true}): the command's status and output still come through, and
+     * no shutdown hook thread starts (the library's reaper hook is the one the command has).
+     * The same property given false in {@code LINUXNS_JAVA_OPTS}, which comes after the
+     * launcher's, brings {@code System.exit} and its hooks back.
+     */
+    @Test
+    void aRunEndsThroughHaltWithTheCommandsStatusAndRunsNoShutdownHook() throws IOException {
+        assumeTrue(Cli.isRoot(), "unshare -u needs root");
+        for (boolean halt : List.of(true, false)) {
+            Path threads = repo.resolve("threads-" + halt + ".log");
+            String opts = "LINUXNS_JAVA_OPTS='" + (halt ? "" : "-Dlinuxns.cli.halt=false ") + "-Xlog:os+thread:file=" + threads + "' ";
+            Result r = Cli.exec(List.of("sh", "-c", opts + "./linuxns unshare -u sh -c 'echo ok; exit 3'"), repo);
+            assertEquals(3, r.exit(), r::toString);
+            assertEquals("ok", r.line(), r::toString);
+            assertEquals(!halt, Files.readString(threads).contains("\"linuxns-reaper-exit\""),
+                    (halt ? "a shutdown hook ran: System.exit, not halt" : "System.exit ran no hook") + ": " + Files.readString(threads));
+        }
+    }
 }
