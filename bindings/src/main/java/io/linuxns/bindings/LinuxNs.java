@@ -5124,6 +5124,15 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_munmap() {
         return SYS_munmap;
     }
+    private static final int SYS_newfstatat = (int)262L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_newfstatat 262
+     * }
+     */
+    public static int SYS_newfstatat() {
+        return SYS_newfstatat;
+    }
     private static final int SYS_open_tree = (int)428L;
     /**
      * {@snippet lang=c :

@@ -372,6 +372,31 @@ public final class Native {
         return new long[] {buf.get(JAVA_LONG, LinuxNs.LINUXNS_STAT_ST_DEV()), buf.get(JAVA_LONG, LinuxNs.LINUXNS_STAT_ST_INO())};
     }
 
+    /**
+     * {@code stat(2)} of {@code path}, links followed ({@code newfstatat(AT_FDCWD, path, buf, 0)}):
+     * {st_dev, st_ino} into {@code out} at {@code at} and {@code at + 1}. One system call where
+     * {@code open}, {@code fstat} and {@code close} are three; {@code /proc}'s magic links
+     * ({@code ns/*}, {@code root}, {@code cwd}) resolve as they do for {@code open}, after the
+     * same access check.
+     *
+     * @param buf a buffer of at least {@code LINUXNS_STAT_SIZE} bytes, 8-aligned
+     * @return 0, or {@code -errno} (then {@code out} is untouched)
+     */
+    public static int rawStatDevIno(MemorySegment path, MemorySegment buf, long[] out, int at) {
+        long r = rawSyscall(LinuxNs.SYS_newfstatat(), LinuxNs.AT_FDCWD(), addr(path), addr(buf), 0, 0, 0);
+        Reference.reachabilityFence(path);
+        Reference.reachabilityFence(buf);
+        if (r < 0) return (int) r;
+        out[at] = buf.get(JAVA_LONG, LinuxNs.LINUXNS_STAT_ST_DEV());
+        out[at + 1] = buf.get(JAVA_LONG, LinuxNs.LINUXNS_STAT_ST_INO());
+        return 0;
+    }
+
+    /** {@code getpid(2)}: without {@code ProcessHandle}, whose first use reads {@code /proc/stat} and {@code /proc/PID/stat}. */
+    public static long getpid() {
+        return sys(LinuxNs.SYS_getpid(), 0);
+    }
+
     // ---- mounts and names -------------------------------------------------------------------
 
     /** {@code mount(2)}; any string may be {@code null}. Returns 0 or {@code -errno}. */

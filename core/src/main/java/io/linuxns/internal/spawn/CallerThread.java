@@ -1,10 +1,11 @@
 package io.linuxns.internal.spawn;
 
-import io.linuxns.NamespaceException;
 import io.linuxns.bindings.LinuxNs;
 import io.linuxns.internal.Native;
 import io.linuxns.internal.OriginThread;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -78,32 +79,27 @@ final class CallerThread {
     /** What a thread must match: the JVM's main thread, which the library never moves. */
     private static long[] reference() {
         long[] r = reference;
-        if (r == null) reference = r = snapshot("/proc/self/task/" + ProcessHandle.current().pid() + "/");
+        if (r == null) reference = r = snapshot("/proc/self/task/" + Native.getpid() + "/");
         return r;
     }
 
     /**
-     * Device and inode of each file for the calling thread; -1 for one it cannot open (a
-     * kernel without time namespaces has no {@code ns/time}). A thread whose snapshot has
-     * an entry the origin's lacks, or the other way round, never matches; {@code null} when
-     * fstat fails.
+     * Device and inode of each file for the calling thread, by one {@code stat} each (links
+     * followed, as an {@code open} would: a fresh JVM's first spawn makes 24 of these, where
+     * {@code open}, {@code fstat} and {@code close} were 72 system calls and as many arenas);
+     * -1 for a time namespace it cannot stat (a kernel without them has no {@code ns/time}); a
+     * thread whose snapshot has an entry the origin's lacks, or the other way round, never
+     * matches. {@code null} when any other file cannot be read: unknown, so never a match.
      */
     private static long[] snapshot(String task) {
         long[] s = new long[FILES.length * 2];
-        for (int i = 0; i < FILES.length; i++) {
-            int fd = Native.rawOpen(task + FILES[i], LinuxNs.O_PATH() | LinuxNs.O_CLOEXEC(), 0);
-            if (fd < 0) {
-                s[2 * i] = s[2 * i + 1] = -1;
-                continue;
-            }
-            try {
-                long[] di = Native.devIno(fd);
-                s[2 * i] = di[0];
-                s[2 * i + 1] = di[1];
-            } catch (NamespaceException e) {
-                return null; // unknown: this thread never clones
-            } finally {
-                Native.close(fd);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(LinuxNs.LINUXNS_STAT_SIZE(), 8);
+            for (int i = 0; i < FILES.length; i++) {
+                if (Native.rawStatDevIno(arena.allocateFrom(task + FILES[i]), buf, s, 2 * i) < 0) {
+                    if (!FILES[i].startsWith("ns/time")) return null; // unknown (no /proc?): this thread never clones
+                    s[2 * i] = s[2 * i + 1] = -1;
+                }
             }
         }
         return s;
