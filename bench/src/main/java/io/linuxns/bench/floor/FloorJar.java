@@ -23,14 +23,15 @@ public final class FloorJar {
     private FloorJar() {}
 
     /**
-     * The JVM flags of the launcher's command line ({@code ./linuxns}, {@code opts}), for the
-     * running JDK: native access, C1 only, the serial collector and, on JDK 25+, no wait at exit
-     * for threads in native code.
+     * The JVM flags of the launcher's command line for {@code unshare -u true} ({@code ./linuxns},
+     * {@code opts} and {@code jit} for a line its quick cache takes), for the running JDK: native
+     * access, the serial collector, interpreted only ({@code -Xint}, which the cache is trained
+     * with too) and, on JDK 25+, no wait at exit for threads in native code.
      *
      * @return the flags, without the AOT cache
      */
     public static List<String> launcherFlags() {
-        List<String> flags = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        List<String> flags = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xint"));
         if (Runtime.version().feature() >= 25) flags.add("-XX:UserThreadWaitAttemptsAtExit=0");
         return flags;
     }
