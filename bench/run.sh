@@ -16,7 +16,8 @@
 #      comes with its spread across two JVMs);
 #   3. FirstSpawnsBench in fresh JVMs: -f 5 forks, no warm-up, one batch of 100 spawns each;
 #   4. CliStart: a plain loop of wall times (median of BENCH_CLI_RUNS, default 11) of
-#      ./linuxns unshare -u true, util-linux unshare -u true, a JVM hello world and /bin/true.
+#      ./linuxns unshare -u true, util-linux unshare -u true, a JVM hello world, the command's two
+#      floors on the FFM API (bench/README.md) and /bin/true.
 # Then writes bench/results/latest.{json,md,svg} (merged results, tables with ratios, the chart)
 # and prints the README's table. Needs root for the namespace benchmarks, util-linux unshare(1)
 # for the baselines and gcc (or $CC) for the C limits.
