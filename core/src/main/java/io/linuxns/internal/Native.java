@@ -392,11 +392,6 @@ public final class Native {
         return 0;
     }
 
-    /** {@code getpid(2)}: without {@code ProcessHandle}, whose first use reads {@code /proc/stat} and {@code /proc/PID/stat}. */
-    public static long getpid() {
-        return sys(LinuxNs.SYS_getpid(), 0);
-    }
-
     // ---- mounts and names -------------------------------------------------------------------
 
     /** {@code mount(2)}; any string may be {@code null}. Returns 0 or {@code -errno}. */

@@ -76,10 +76,16 @@ final class CallerThread {
         }
     }
 
-    /** What a thread must match: the JVM's main thread, which the library never moves. */
+    /**
+     * What a thread must match: the JVM's main thread, which the library never moves. Its files
+     * are {@code /proc/self/}'s ({@code ns}, {@code root} and {@code cwd} there are the thread
+     * group leader's), not {@code /proc/self/task/PID/}'s: in a PID namespace of its own under
+     * its parent's {@code /proc} ({@code unshare --pid --fork} without {@code --mount-proc})
+     * {@code getpid()} is not the number that {@code /proc} knows the process by.
+     */
     private static long[] reference() {
         long[] r = reference;
-        if (r == null) reference = r = snapshot("/proc/self/task/" + Native.getpid() + "/");
+        if (r == null) reference = r = snapshot("/proc/self/");
         return r;
     }
 
