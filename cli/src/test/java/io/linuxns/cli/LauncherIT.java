@@ -207,4 +207,27 @@ class LauncherIT {
                     (halt ? "a shutdown hook ran: System.exit, not halt" : "System.exit ran no hook") + ": " + Files.readString(threads));
         }
     }
+
+    /**
+     * A flight recording asked for in {@code LINUXNS_JAVA_OPTS} (README, "JFR events": the
+     * command's own recording) is written at exit. JFR writes it from a shutdown hook, which
+     * {@code Runtime.halt} skips, leaving no file and its disk repository's chunks behind: with
+     * JVM options that start a recording or a Java agent the launcher keeps {@code System.exit}.
+     */
+    @Test
+    void aFlightRecordingAskedForInTheJavaOptionsIsWrittenAtExit() throws IOException {
+        assumeTrue(Cli.isRoot(), "unshare -u needs root");
+        for (String line : List.of("unshare -u true", "unshare --kill-child -u true")) {
+            Path jfr = repo.resolve("run.jfr");
+            Files.deleteIfExists(jfr);
+            Path repository = Files.createDirectories(repo.resolve("jfr-repository"));
+            Result r = Cli.exec(List.of("sh", "-c", "LINUXNS_JAVA_OPTS='-XX:StartFlightRecording:filename=" + jfr
+                    + " -XX:FlightRecorderOptions:repository=" + repository + "' ./linuxns " + line), repo);
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(Files.exists(jfr) && Files.size(jfr) > 0, "no recording written at exit of " + line + ": " + r);
+            try (Stream<Path> left = Files.walk(repository)) {
+                assertEquals(List.of(), left.filter(Files::isRegularFile).toList(), "JFR's chunks left behind by " + line);
+            }
+        }
+    }
 }
