@@ -6,6 +6,8 @@ import java.lang.management.CompilationMXBean;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,8 +69,8 @@ final class SpawnWarmup {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         int quiet = 0;
-        long compiled = compilerCpuMillis();
-        boolean measurable = compiled >= 0;
+        Map<String, Long> compiled = compilerTicks();
+        boolean measurable = compiled != null;
         String why = "the spawn limit";
         for (int window = 0; !stop.get() && spawns.get() < maxSpawns; window++) {
             if (System.nanoTime() >= deadline) {
@@ -93,8 +95,12 @@ final class SpawnWarmup {
             windowOver.set(true);
             for (Thread w : workers) w.join();
             if (!measurable) continue;
-            long now = compilerCpuMillis();
-            quiet = now - compiled < WINDOW_MS * QUIET_PERCENT / 100 ? quiet + 1 : 0;
+            Map<String, Long> now = compilerTicks();
+            if (now == null) {
+                measurable = false;
+                continue;
+            }
+            quiet = grownMillis(compiled, now) < WINDOW_MS * QUIET_PERCENT / 100 ? quiet + 1 : 0;
             compiled = now;
             if (quiet >= QUIET_WINDOWS && spawns.get() >= minSpawns) {
                 why = "a quiet JIT";
@@ -109,12 +115,37 @@ final class SpawnWarmup {
     /**
      * The CPU time the JVM's compiler threads have used so far, in ms, or -1 if it cannot be read
      * or no compiler thread is found (then the warm-up runs to its limits, instead of taking a JIT
-     * it cannot see for a quiet one). HotSpot names them {@code C1 CompilerThreadN} and
-     * {@code C2 CompilerThreadN}, which the kernel cuts to 15 characters.
+     * it cannot see for a quiet one).
      */
     static long compilerCpuMillis() {
-        long ticks = 0;
-        boolean found = false;
+        Map<String, Long> ticks = compilerTicks();
+        if (ticks == null) return -1;
+        long sum = 0;
+        for (long t : ticks.values()) sum += t;
+        return sum * 1000 / TICKS_PER_SECOND;
+    }
+
+    /**
+     * The CPU time the compiler threads used between two {@link #compilerTicks()}, in ms, thread
+     * by thread: HotSpot starts and stops C1 and C2 threads beyond the first of each kind as its
+     * queues grow and empty ({@code -XX:+UseDynamicNumberOfCompilerThreads}, on machines with more
+     * CPUs than this one), and a thread that ended takes its CPU time out of a plain sum, which
+     * could then look quiet while the others compile.
+     */
+    static long grownMillis(Map<String, Long> before, Map<String, Long> after) {
+        long grown = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) grown += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        return grown * 1000 / TICKS_PER_SECOND;
+    }
+
+    /**
+     * {@code utime + stime} of each compiler thread, in clock ticks, by its task id (with its
+     * name, in case an id is reused), or {@code null} if {@code /proc} cannot be read or no
+     * compiler thread is found. HotSpot names them {@code C1 CompilerThreadN} and
+     * {@code C2 CompilerThreadN}, which the kernel cuts to 15 characters.
+     */
+    static Map<String, Long> compilerTicks() {
+        Map<String, Long> ticks = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path task : tasks) {
                 String stat;
@@ -126,15 +157,14 @@ final class SpawnWarmup {
                 int open = stat.indexOf('('), close = stat.lastIndexOf(')');
                 String comm = stat.substring(open + 1, close);
                 if (!comm.startsWith("C1 Compiler") && !comm.startsWith("C2 Compiler")) continue;
-                found = true;
                 // Fields after the comm start with the state (field 3); utime and stime are fields 14 and 15.
                 String[] f = stat.substring(close + 2).split(" ");
-                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                ticks.put(task.getFileName() + " " + comm, Long.parseLong(f[11]) + Long.parseLong(f[12]));
             }
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return null;
         }
-        return found ? ticks * 1000 / TICKS_PER_SECOND : -1;
+        return ticks.isEmpty() ? null : ticks;
     }
 
     /** USER_HZ, the unit of proc's times: 100 on every Linux architecture the JDK runs on. */

@@ -4,7 +4,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -29,5 +31,16 @@ class SpawnWarmupTest {
             now = SpawnWarmup.compilerCpuMillis();
         }
         assertTrue(now - before >= 10, "the compiler threads' CPU time did not grow by 10 ms (one clock tick) in 20 s of fresh code: " + before + " -> " + now);
+    }
+
+    /**
+     * A compiler thread that ends (HotSpot stops the extra ones when their queue empties) takes
+     * its CPU time out of a plain sum: the others' work in the same window must still count.
+     */
+    @Test
+    void aCompilerThreadThatEndedDoesNotHideTheOthersWork() {
+        Map<String, Long> before = Map.of("101 C2 CompilerThre", 300L, "102 C2 CompilerThre", 50L, "100 C1 CompilerThre", 7L);
+        Map<String, Long> after = Map.of("102 C2 CompilerThre", 70L, "100 C1 CompilerThre", 7L, "103 C1 CompilerThre", 1L);
+        assertEquals(210, SpawnWarmup.grownMillis(before, after), "ticks grown: 20 by the one that stayed, 1 by the new one");
     }
 }
