@@ -73,10 +73,14 @@ public final class Main implements Runnable {
      * for every shutdown hook. The command registers none; the library's one hook gets its
      * reaper out of native code so that the exit does not wait for it, and with that flag the
      * exit waits for no such thread. 16 ms wall and 27 ms CPU of {@code unshare -u true}
-     * (README, "Start-up time").
+     * (README, "Start-up time"). Not once a flight recording has started: JFR writes it from a
+     * shutdown hook, and one started after the launch ({@code jcmd PID JFR.start filename=...})
+     * is not in the options the launcher looks at.
      */
     private static void exit(int status) {
-        if (Boolean.getBoolean("linuxns.cli.halt")) {
+        // The recorder first: so that the training runs, which exit through System.exit, put
+        // the classes of this check into the AOT cache too.
+        if (!FlightRecorderState.started() && Boolean.getBoolean("linuxns.cli.halt")) {
             System.out.flush();
             System.err.flush();
             Runtime.getRuntime().halt(status);
@@ -154,6 +158,23 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
                 Failures.report(ex, commandLine.getErr()));
         return cl;
+    }
+
+    /**
+     * Whether the JVM's flight recorder has started ({@code jdk.jfr.FlightRecorder#isInitialized}),
+     * in a class of its own so that a runtime without the {@code jdk.jfr} module (a jlinked one)
+     * never links against it.
+     */
+    private static final class FlightRecorderState {
+        static boolean started() {
+            return ModuleLayer.boot().findModule("jdk.jfr").isPresent() && Jfr.initialized();
+        }
+
+        private static final class Jfr {
+            static boolean initialized() {
+                return jdk.jfr.FlightRecorder.isInitialized();
+            }
+        }
     }
 
     /** The version from the jar's manifest (Maven puts it there), or "dev". */

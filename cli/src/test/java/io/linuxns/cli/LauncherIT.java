@@ -230,4 +230,48 @@ class LauncherIT {
             }
         }
     }
+
+    /**
+     * A flight recording started after the launch ({@code jcmd PID JFR.start filename=...}),
+     * which no option the launcher reads can tell of, is written at exit too: the command keeps
+     * {@code System.exit} once the recorder has started. The command waits on a FIFO that the
+     * test opens only after {@code jcmd} has returned, so the recording is running at the exit.
+     */
+    @Test
+    void aFlightRecordingStartedWhileTheCommandRunsIsWrittenAtExit() throws Exception {
+        assumeTrue(Cli.isRoot(), "unshare -u needs root");
+        Path fifo = repo.resolve("go");
+        assertEquals(0, Cli.exec("mkfifo", fifo.toString()).exit());
+        Path jfr = repo.resolve("attached.jfr");
+        Path out = repo.resolve("command.out");
+        // exec: the launcher becomes the JVM, so the process's pid is the one jcmd attaches to.
+        Process command = new ProcessBuilder("sh", "-c", "exec ./linuxns unshare -u sh -c 'read x < " + fifo + "; echo done'")
+                .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            Result started = null;
+            // The JVM's attach listener answers once the VM is up; until then jcmd fails.
+            for (int attempt = 0; attempt < 100 && command.isAlive(); attempt++) {
+                started = Cli.exec(jcmd, Long.toString(command.pid()), "JFR.start", "filename=" + jfr);
+                if (started.exit() == 0 && started.out().contains("Started recording")) break;
+                Thread.sleep(100);
+            }
+            assertTrue(started != null && started.out().contains("Started recording"), "jcmd JFR.start: " + started);
+            Files.writeString(fifo, "go\n");
+            assertTrue(command.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the command did not end");
+            assertEquals(0, command.exitValue(), () -> "the command: " + readQuietly(out));
+            assertTrue(readQuietly(out).contains("done"), () -> "the command: " + readQuietly(out));
+            assertTrue(Files.exists(jfr) && Files.size(jfr) > 0, "no recording written at exit: " + readQuietly(out));
+        } finally {
+            command.destroyForcibly().waitFor();
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
 }
