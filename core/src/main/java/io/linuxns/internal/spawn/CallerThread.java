@@ -1,6 +1,7 @@
 package io.linuxns.internal.spawn;
 
 import io.linuxns.bindings.LinuxNs;
+import io.linuxns.internal.Errno;
 import io.linuxns.internal.Native;
 import io.linuxns.internal.OriginThread;
 
@@ -39,6 +40,12 @@ final class CallerThread {
     private static final String[] FILES = {"ns/cgroup", "ns/ipc", "ns/mnt", "ns/net", "ns/pid", "ns/pid_for_children",
             "ns/time", "ns/time_for_children", "ns/user", "ns/uts", "root", "cwd"};
     private static volatile long[] origin, reference;
+    /**
+     * The origin thread's snapshot when it could not be taken: kept, so that a JVM whose origin
+     * thread cannot read {@code /proc} is not handed to it again on every spawn. The origin
+     * thread never moves, so its answer does not change.
+     */
+    private static final long[] UNKNOWN = new long[0];
     private static final ThreadLocal<Boolean> VERDICT = new ThreadLocal<>();
 
     /** {@return whether this spawn may clone on the calling thread} */
@@ -67,8 +74,8 @@ final class CallerThread {
      */
     static void requireOriginAtHome() {
         long[] o = origin, ref = reference();
-        if (o == null) origin = o = OriginThread.call(() -> snapshot("/proc/thread-self/"));
-        if (ref != null && o != null && !Arrays.equals(o, ref)) {
+        if (o == null) origin = o = known(OriginThread.call(() -> snapshot("/proc/thread-self/")));
+        if (ref != null && o != UNKNOWN && !Arrays.equals(o, ref)) {
             throw new IllegalStateException("the library's origin thread is not in the namespaces, root and working directory of"
                     + " the JVM's main thread: the first use of linuxns came from a thread that had moved itself (a raw unshare,"
                     + " setns or chroot), and a child cloned there would start in that thread's namespaces. Touch the library first"
@@ -85,25 +92,36 @@ final class CallerThread {
      */
     private static long[] reference() {
         long[] r = reference;
+        // Not kept when unknown: that answer is the asking thread's (one that cannot see /proc),
+        // and a thread at home asks again.
         if (r == null) reference = r = snapshot("/proc/self/");
         return r;
+    }
+
+    /** {@code snapshot}, or {@link #UNKNOWN} for none. */
+    private static long[] known(long[] snapshot) {
+        return snapshot == null ? UNKNOWN : snapshot;
     }
 
     /**
      * Device and inode of each file for the calling thread, by one {@code stat} each (links
      * followed, as an {@code open} would: a fresh JVM's first spawn makes 24 of these, where
      * {@code open}, {@code fstat} and {@code close} were 72 system calls and as many arenas);
-     * -1 for a time namespace it cannot stat (a kernel without them has no {@code ns/time}); a
-     * thread whose snapshot has an entry the origin's lacks, or the other way round, never
-     * matches. {@code null} when any other file cannot be read: unknown, so never a match.
+     * -1 for a time namespace file that does not exist (a kernel without them has no
+     * {@code ns/time}: ENOENT); a thread whose snapshot has an entry the origin's lacks, or the
+     * other way round, never matches. {@code null} when any other file cannot be read: unknown,
+     * so never a match.
      */
     private static long[] snapshot(String task) {
         long[] s = new long[FILES.length * 2];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(LinuxNs.LINUXNS_STAT_SIZE(), 8);
             for (int i = 0; i < FILES.length; i++) {
-                if (Native.rawStatDevIno(arena.allocateFrom(task + FILES[i]), buf, s, 2 * i) < 0) {
-                    if (!FILES[i].startsWith("ns/time")) return null; // unknown (no /proc?): this thread never clones
+                int r = Native.rawStatDevIno(arena.allocateFrom(task + FILES[i]), buf, s, 2 * i);
+                if (r < 0) {
+                    // Only a missing time namespace file is an answer (a kernel without them); any
+                    // other failure (no /proc, EACCES, ENOMEM) is unknown: this thread never clones.
+                    if (r != -Errno.ENOENT || !FILES[i].startsWith("ns/time")) return null;
                     s[2 * i] = s[2 * i + 1] = -1;
                 }
             }
