@@ -77,3 +77,14 @@
 #define LINUXNS_STAT_SIZE sizeof(struct stat)
 #define LINUXNS_STAT_ST_DEV offsetof(struct stat, st_dev)
 #define LINUXNS_STAT_ST_INO offsetof(struct stat, st_ino)
+/*
+ * struct statx's size and the fields CallerThread compares, as plain constants for the same
+ * reason: a root or working directory is the same only on the same mount, which st_dev and
+ * st_ino cannot tell (two bind mounts of one directory share both); stx_mnt_id can.
+ */
+#define LINUXNS_STATX_SIZE sizeof(struct statx)
+#define LINUXNS_STATX_MASK offsetof(struct statx, stx_mask)
+#define LINUXNS_STATX_INO offsetof(struct statx, stx_ino)
+#define LINUXNS_STATX_DEV_MAJOR offsetof(struct statx, stx_dev_major)
+#define LINUXNS_STATX_DEV_MINOR offsetof(struct statx, stx_dev_minor)
+#define LINUXNS_STATX_MNT_ID offsetof(struct statx, stx_mnt_id)

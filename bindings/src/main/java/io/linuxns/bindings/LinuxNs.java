@@ -4800,6 +4800,24 @@ public class LinuxNs extends LinuxNs$shared {
     public static int MFD_ALLOW_SEALING() {
         return MFD_ALLOW_SEALING;
     }
+    private static final int STATX_INO = (int)256L;
+    /**
+     * {@snippet lang=c :
+     * #define STATX_INO 256
+     * }
+     */
+    public static int STATX_INO() {
+        return STATX_INO;
+    }
+    private static final int STATX_MNT_ID = (int)4096L;
+    /**
+     * {@snippet lang=c :
+     * #define STATX_MNT_ID 4096
+     * }
+     */
+    public static int STATX_MNT_ID() {
+        return STATX_MNT_ID;
+    }
     private static final int SYS_capset = (int)126L;
     /**
      * {@snippet lang=c :
@@ -5124,15 +5142,6 @@ public class LinuxNs extends LinuxNs$shared {
     public static int SYS_munmap() {
         return SYS_munmap;
     }
-    private static final int SYS_newfstatat = (int)262L;
-    /**
-     * {@snippet lang=c :
-     * #define SYS_newfstatat 262
-     * }
-     */
-    public static int SYS_newfstatat() {
-        return SYS_newfstatat;
-    }
     private static final int SYS_open_tree = (int)428L;
     /**
      * {@snippet lang=c :
@@ -5339,6 +5348,15 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static int SYS_socket() {
         return SYS_socket;
+    }
+    private static final int SYS_statx = (int)332L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_statx 332
+     * }
+     */
+    public static int SYS_statx() {
+        return SYS_statx;
     }
     private static final int SYS_symlinkat = (int)266L;
     /**
@@ -5555,6 +5573,60 @@ public class LinuxNs extends LinuxNs$shared {
      */
     public static long LINUXNS_STAT_ST_INO() {
         return LINUXNS_STAT_ST_INO;
+    }
+    private static final long LINUXNS_STATX_SIZE = 256L;
+    /**
+     * {@snippet lang=c :
+     * #define LINUXNS_STATX_SIZE 256
+     * }
+     */
+    public static long LINUXNS_STATX_SIZE() {
+        return LINUXNS_STATX_SIZE;
+    }
+    private static final long LINUXNS_STATX_MASK = 0L;
+    /**
+     * {@snippet lang=c :
+     * #define LINUXNS_STATX_MASK 0
+     * }
+     */
+    public static long LINUXNS_STATX_MASK() {
+        return LINUXNS_STATX_MASK;
+    }
+    private static final long LINUXNS_STATX_INO = 32L;
+    /**
+     * {@snippet lang=c :
+     * #define LINUXNS_STATX_INO 32
+     * }
+     */
+    public static long LINUXNS_STATX_INO() {
+        return LINUXNS_STATX_INO;
+    }
+    private static final long LINUXNS_STATX_DEV_MAJOR = 136L;
+    /**
+     * {@snippet lang=c :
+     * #define LINUXNS_STATX_DEV_MAJOR 136
+     * }
+     */
+    public static long LINUXNS_STATX_DEV_MAJOR() {
+        return LINUXNS_STATX_DEV_MAJOR;
+    }
+    private static final long LINUXNS_STATX_DEV_MINOR = 140L;
+    /**
+     * {@snippet lang=c :
+     * #define LINUXNS_STATX_DEV_MINOR 140
+     * }
+     */
+    public static long LINUXNS_STATX_DEV_MINOR() {
+        return LINUXNS_STATX_DEV_MINOR;
+    }
+    private static final long LINUXNS_STATX_MNT_ID = 144L;
+    /**
+     * {@snippet lang=c :
+     * #define LINUXNS_STATX_MNT_ID 144
+     * }
+     */
+    public static long LINUXNS_STATX_MNT_ID() {
+        return LINUXNS_STATX_MNT_ID;
     }
 }
 

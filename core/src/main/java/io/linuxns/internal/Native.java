@@ -373,22 +373,29 @@ public final class Native {
     }
 
     /**
-     * {@code stat(2)} of {@code path}, links followed ({@code newfstatat(AT_FDCWD, path, buf, 0)}):
-     * {st_dev, st_ino} into {@code out} at {@code at} and {@code at + 1}. One system call where
-     * {@code open}, {@code fstat} and {@code close} are three; {@code /proc}'s magic links
-     * ({@code ns/*}, {@code root}, {@code cwd}) resolve as they do for {@code open}, after the
-     * same access check.
+     * {@code statx(2)} of {@code path}, links followed ({@code statx(AT_FDCWD, path, 0,
+     * STATX_INO | STATX_MNT_ID, buf)}): the device ({@code major << 32 | minor}), the inode and
+     * the mount id into {@code out} at {@code at}, {@code at + 1} and {@code at + 2}. One system
+     * call; {@code /proc}'s magic links ({@code ns/*}, {@code root}, {@code cwd}) resolve as
+     * they do for {@code open}, after the same access check. The mount id tells apart two bind
+     * mounts of one directory, which share the device and the inode; -1 where the kernel does
+     * not report it (before Linux 5.8).
      *
-     * @param buf a buffer of at least {@code LINUXNS_STAT_SIZE} bytes, 8-aligned
+     * @param buf a buffer of at least {@code LINUXNS_STATX_SIZE} bytes, 8-aligned
      * @return 0, or {@code -errno} (then {@code out} is untouched)
      */
-    public static int rawStatDevIno(MemorySegment path, MemorySegment buf, long[] out, int at) {
-        long r = rawSyscall(LinuxNs.SYS_newfstatat(), LinuxNs.AT_FDCWD(), addr(path), addr(buf), 0, 0, 0);
+    public static int rawStatxId(MemorySegment path, MemorySegment buf, long[] out, int at) {
+        long r = rawSyscall(LinuxNs.SYS_statx(), LinuxNs.AT_FDCWD(), addr(path), 0,
+                LinuxNs.STATX_INO() | LinuxNs.STATX_MNT_ID(), addr(buf), 0);
         Reference.reachabilityFence(path);
         Reference.reachabilityFence(buf);
         if (r < 0) return (int) r;
-        out[at] = buf.get(JAVA_LONG, LinuxNs.LINUXNS_STAT_ST_DEV());
-        out[at + 1] = buf.get(JAVA_LONG, LinuxNs.LINUXNS_STAT_ST_INO());
+        long major = buf.get(JAVA_INT, LinuxNs.LINUXNS_STATX_DEV_MAJOR()) & 0xffffffffL;
+        long minor = buf.get(JAVA_INT, LinuxNs.LINUXNS_STATX_DEV_MINOR()) & 0xffffffffL;
+        int mask = buf.get(JAVA_INT, LinuxNs.LINUXNS_STATX_MASK());
+        out[at] = major << 32 | minor;
+        out[at + 1] = buf.get(JAVA_LONG, LinuxNs.LINUXNS_STATX_INO());
+        out[at + 2] = (mask & LinuxNs.STATX_MNT_ID()) != 0 ? buf.get(JAVA_LONG, LinuxNs.LINUXNS_STATX_MNT_ID()) : -1;
         return 0;
     }
 

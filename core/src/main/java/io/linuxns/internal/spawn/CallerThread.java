@@ -104,25 +104,28 @@ final class CallerThread {
     }
 
     /**
-     * Device and inode of each file for the calling thread, by one {@code stat} each (links
-     * followed, as an {@code open} would: a fresh JVM's first spawn makes 24 of these, where
-     * {@code open}, {@code fstat} and {@code close} were 72 system calls and as many arenas);
+     * Device, inode and mount id of each file for the calling thread, by one {@code statx} each
+     * (links followed, as an {@code open} would: a fresh JVM's first spawn makes 24 of these,
+     * where {@code open}, {@code fstat} and {@code close} were 72 system calls and as many
+     * arenas). The mount id, because a root or working directory on another bind mount of the
+     * same directory has the same device and inode, and a child cloned there would see that
+     * mount's tree (a bind mount of {@code /} without its submounts has no {@code /proc});
      * -1 for a time namespace file that does not exist (a kernel without them has no
      * {@code ns/time}: ENOENT); a thread whose snapshot has an entry the origin's lacks, or the
      * other way round, never matches. {@code null} when any other file cannot be read: unknown,
      * so never a match.
      */
     private static long[] snapshot(String task) {
-        long[] s = new long[FILES.length * 2];
+        long[] s = new long[FILES.length * 3];
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(LinuxNs.LINUXNS_STAT_SIZE(), 8);
+            MemorySegment buf = arena.allocate(LinuxNs.LINUXNS_STATX_SIZE(), 8);
             for (int i = 0; i < FILES.length; i++) {
-                int r = Native.rawStatDevIno(arena.allocateFrom(task + FILES[i]), buf, s, 2 * i);
+                int r = Native.rawStatxId(arena.allocateFrom(task + FILES[i]), buf, s, 3 * i);
                 if (r < 0) {
                     // Only a missing time namespace file is an answer (a kernel without them); any
                     // other failure (no /proc, EACCES, ENOMEM) is unknown: this thread never clones.
                     if (r != -Errno.ENOENT || !FILES[i].startsWith("ns/time")) return null;
-                    s[2 * i] = s[2 * i + 1] = -1;
+                    s[3 * i] = s[3 * i + 1] = s[3 * i + 2] = -1;
                 }
             }
         }

@@ -28,6 +28,7 @@ public final class CallerThreadProbe {
     public static void main(String[] args) throws Exception {
         System.out.println("uid=" + Native.getuid());
         if (args.length > 0 && args[0].equals("noproc")) noProc();
+        else if (args.length > 0 && args[0].equals("bindroot")) bindRoot();
         else basic();
     }
 
@@ -71,6 +72,49 @@ public final class CallerThreadProbe {
             return may + " child=" + unameN();
         }));
         println("main", CallerThread.mayClone(false) + " child=" + unameN());
+    }
+
+    /**
+     * Mode {@code bindroot} (root, run in a mount namespace of its own: its mounts stay there): a
+     * thread whose root and working directory are a bind mount of {@code /}, the same directory
+     * (device and inode) on another mount, which has a {@code /proc} of its own but not the
+     * JVM's other submounts ({@code /sys} is an empty directory there). Only the mount id tells
+     * it from the JVM's root: the verdict must be no, and the child must see the JVM's
+     * {@code /sys}, not the thread's.
+     */
+    private static void bindRoot() throws Exception {
+        OriginThread.isCurrent();
+        Path dir = Files.createTempDirectory("linuxns-bindroot");
+        try {
+            Native.mount("/", dir.toString(), null, LinuxNs.MS_BIND(), null);
+            try {
+                Native.mount("proc", dir.resolve("proc").toString(), "proc", 0, null);
+                try {
+                    println("bindroot", on(false, () -> {
+                        Native.unshare(LinuxNs.CLONE_FS());
+                        try (Arena arena = Arena.ofConfined()) {
+                            long r = Native.rawSyscall(LinuxNs.SYS_chroot(), arena.allocateFrom(dir.toString()).address(), 0, 0, 0, 0, 0);
+                            if (r != 0) throw new IllegalStateException("chroot(" + dir + "): " + r);
+                        }
+                        chdir("/");
+                        boolean may = CallerThread.mayClone(false);
+                        Process p = new NamespacedProcessBuilder("/bin/sh", "-c", "test -d /sys/kernel").inheritIO().start();
+                        return may + " child=" + p.waitFor();
+                    }));
+                } finally {
+                    umount(dir.resolve("proc"));
+                }
+            } finally {
+                umount(dir);
+            }
+        } finally {
+            Files.delete(dir);
+        }
+    }
+
+    private static void umount(Path target) {
+        int r = Native.rawUmount2(target.toString(), 0);
+        if (r != 0) throw new IllegalStateException("umount2(" + target + "): " + r);
     }
 
     /** The child's hostname, through a file: a pipe's Java stream is opened through /proc/self/fd. */

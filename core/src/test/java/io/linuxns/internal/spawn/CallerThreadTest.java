@@ -59,6 +59,21 @@ class CallerThreadTest {
         assertEquals("true", r.get("platform.after"), r::toString);
     }
 
+    /**
+     * A thread whose root is another bind mount of the JVM's root directory (the same device and
+     * inode) is not at home: its child would see that mount's tree, here one without the JVM's
+     * {@code /sys}. The probe runs in a mount namespace of its own, so that its mounts never
+     * reach this one.
+     */
+    @Test
+    void aThreadWhoseRootIsABindMountOfTheSameDirectoryIsNoMatch() throws Exception {
+        assumeTrue(root(), "mount and chroot need root");
+        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private"));
+        command.addAll(java("bindroot"));
+        Map<String, String> r = run(command);
+        assertEquals("false child=0", r.get("bindroot"), "a thread rooted in a bind mount of /: " + r);
+    }
+
     @Test
     void asRoot() throws Exception {
         assumeTrue(root(), "unshare(CLONE_NEWUTS) on a thread needs CAP_SYS_ADMIN");
