@@ -57,9 +57,9 @@ public final class FloorJar {
             training.addAll(List.of("-XX:AOTCacheOutput=" + aot, "-Xlog:aot=off", "-Xlog:cds=off", "-jar", jar.toString()));
             Process p = new ProcessBuilder(training).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
-                if (!p.waitFor(120, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+                if (!p.waitFor(120, TimeUnit.SECONDS)) kill(p).waitFor();
             } catch (InterruptedException e) {
-                p.destroyForcibly();
+                kill(p);
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while training " + aot, e);
             }
@@ -69,6 +69,17 @@ public final class FloorJar {
         }
         command.addAll(List.of("-jar", jar.toString()));
         return command;
+    }
+
+    /**
+     * Kills a training run and what it started: JDK 25's one-step training ends by running a
+     * second JVM that writes the cache, which would outlive its parent and go on writing into
+     * the caller's directory while it is deleted.
+     */
+    private static Process kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        return p;
     }
 
     private static void writeJar(Path jar, Class<?> main) throws IOException {
