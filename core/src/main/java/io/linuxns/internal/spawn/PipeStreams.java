@@ -371,7 +371,15 @@ final class PipeStreams {
         long[] pipe = Native.devIno(fd, scratch);
         int guess = Native.dupCloexecAtLeast(fd, 0);
         Native.close(guess);
-        S stream = opener.open("/proc/self/fd/" + fd);
+        S stream;
+        try {
+            stream = opener.open("/proc/self/fd/" + fd);
+        } catch (IOException e) {
+            throw new IOException("reopening the process's pipe (descriptor " + fd + ") as a stream through /proc/self/fd/" + fd
+                    + " failed (" + e.getMessage() + "): the stream is opened on first use, on the using thread, and /proc"
+                    + " must be mounted where that thread looks (its mount namespace and root); use the stream from a thread"
+                    + " that sees the JVM's /proc, or redirect the process's stdio to files", e);
+        }
         try {
             int mine = onPipe(guess, pipe, scratch) ? guess : search(fd, pipe, scratch);
             if (mine < 0) throw new IOException("the descriptor that " + stream.getClass().getSimpleName() + " opened on /proc/self/fd/" + fd + " is not to be found");

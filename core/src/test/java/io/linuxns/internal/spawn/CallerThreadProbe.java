@@ -69,7 +69,20 @@ public final class CallerThreadProbe {
             if (r != 0) throw new IllegalStateException("umount2(/proc): " + r);
             Native.sethostname("not-the-jvms");
             boolean may = CallerThread.mayClone(false);
-            return may + " child=" + unameN();
+            String child = unameN();
+            // A pipe's stream is a reopening through /proc/self/fd, which this thread cannot see.
+            Process p = new NamespacedProcessBuilder("true").start();
+            try {
+                p.getInputStream().read();
+                println("noproc.pipe", "opened");
+            } catch (java.io.IOException e) {
+                println("noproc.pipe", e.getMessage().contains("/proc must be mounted") ? "clear" : e.getMessage());
+            } finally {
+                p.waitFor();
+                p.getOutputStream().close();
+                p.getErrorStream().close();
+            }
+            return may + " child=" + child;
         }));
         println("main", CallerThread.mayClone(false) + " child=" + unameN());
     }

@@ -106,6 +106,7 @@ class CallerThreadTest {
         Map<String, String> r = run(java("noproc"));
         assertEquals("false child=" + host, r.get("noproc"), "the child of a thread that cannot see /proc: " + r);
         assertEquals("true child=" + host, r.get("main"), r::toString);
+        assertEquals("clear", r.get("noproc.pipe"), "a pipe's stream used where /proc cannot be seen: " + r);
     }
 
     /**
